@@ -1,0 +1,70 @@
+//! # anyedge-core
+//!
+//! Write HTTP/JSON edge logic once; run it on Cloudflare Workers, Fastly
+//! Compute and a plain server. This crate is the provider-neutral part: it
+//! never depends on a provider SDK and compiles for the host,
+//! `wasm32-unknown-unknown` and `wasm32-wasip1`.
+//!
+//! - What a host provides: [`HttpClient`], [`Logger`], [`Config`], bundled as a [`Host`].
+//! - What an app is: a [`Router`] of handlers, `async fn(Request, Ctx<H>) -> Result<Response>`.
+//! - One [`Error`] type that maps to a status and an RFC 9457 problem+json body.
+//! - [`json`] helpers: typed bodies with 415/413/400 errors that say where the input is wrong.
+//! - [`reference`]: the reference app (`GET /health`, `POST /greet`).
+//! - [`testing`] (feature `testing`): test doubles for all of the above.
+//!
+//! The smallest complete app, tested with the doubles:
+//!
+//! ```
+//! use anyedge_core::{json, testing::TestHost, Ctx, Host, Request, Response, Result, Router};
+//! use http::StatusCode;
+//! use std::rc::Rc;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Input { n: i64 }
+//!
+//! async fn double<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
+//!     let input: Input = json::read(&req)?;
+//!     json::response(StatusCode::OK, &serde_json::json!({ "n": input.n * 2 }))
+//! }
+//!
+//! pub fn app<H: Host>() -> Router<H> {
+//!     Router::new().post("/double", double::<H>)
+//! }
+//!
+//! # futures_executor::block_on(async {
+//! let req = http::Request::post("/double").header("content-type", "application/json")
+//!     .body(r#"{"n": 21}"#.into()).unwrap();
+//! let res = app().handle(req, Rc::new(TestHost::new())).await;
+//! assert_eq!(res.body().as_ref(), br#"{"n":42}"#);
+//! # });
+//! ```
+//!
+//! A host adapter (`anyedge-native`, `anyedge-cloudflare`, `anyedge-fastly`)
+//! turns its runtime's request into a [`Request`], calls [`Router::handle`]
+//! with its [`Host`], and turns the [`Response`] back.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod host;
+pub mod json;
+pub mod logging;
+pub mod reference;
+pub mod router;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use bytes::Bytes;
+pub use client::{HttpClient, HttpError, HttpErrorKind};
+pub use config::{Config, Secret};
+pub use error::{Error, Result};
+pub use host::{Ctx, Host};
+pub use logging::Logger;
+pub use router::Router;
+pub use {http, serde_json};
+
+/// An HTTP request with a fully buffered body.
+pub type Request = http::Request<Bytes>;
+
+/// An HTTP response with a fully buffered body.
+pub type Response = http::Response<Bytes>;

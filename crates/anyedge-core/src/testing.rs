@@ -1,0 +1,231 @@
+//! Test doubles for apps and hosts (feature `testing`): a [`ScriptedClient`]
+//! that records what it was sent and returns programmed answers, a
+//! [`CapturingLogger`], a [`MemoryConfig`], and a [`TestHost`] made of them.
+//!
+//! Each double is a cheap handle over shared state: keep a clone to inspect
+//! it after the host that owns the other clone has run.
+//!
+//! ```
+//! use anyedge_core::{reference, testing::*};
+//! use std::rc::Rc;
+//! # futures_executor::block_on(async {
+//! let client = ScriptedClient::new().respond_json(200, "{}");
+//! let logger = CapturingLogger::new();
+//! let host = TestHost::new()
+//!     .with_client(client.clone())
+//!     .with_logger(logger.clone())
+//!     .with_config(MemoryConfig::new().with_var("API_URL", "https://api.test/v1"));
+//! let req = http::Request::post("/greet").header("content-type", "application/json")
+//!     .body(r#"{"name":"Ada"}"#.into()).unwrap();
+//! let res = reference::app().handle(req, Rc::new(host)).await;
+//! assert_eq!(res.status(), 200);
+//! assert_eq!(client.requests()[0].uri, "https://api.test/v1");
+//! assert_eq!(logger.lines().len(), 1);
+//! # });
+//! ```
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+
+use crate::client::{HttpClient, HttpError, HttpErrorKind, Limits};
+use crate::config::{Config, Secret};
+use crate::host::Host;
+use crate::logging::{Level, Logger};
+use crate::{Request, Response};
+
+/// A request as the [`ScriptedClient`] received it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// Method sent.
+    pub method: Method,
+    /// Full URI sent.
+    pub uri: Uri,
+    /// Headers sent.
+    pub headers: HeaderMap,
+    /// Body sent.
+    pub body: Bytes,
+    /// Limits the request carried (or the defaults).
+    pub limits: Limits,
+}
+
+#[derive(Default)]
+struct Script {
+    answers: VecDeque<Result<Response, HttpError>>,
+    requests: Vec<RecordedRequest>,
+}
+
+/// An [`HttpClient`] that answers from a script, in order, and records every
+/// request. When the script is used up it answers an [`HttpErrorKind::Other`]
+/// error saying so.
+#[derive(Clone, Default)]
+pub struct ScriptedClient(Rc<RefCell<Script>>);
+
+impl ScriptedClient {
+    /// A client with an empty script.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `res` to the script.
+    pub fn respond(self, res: Response) -> Self {
+        self.0.borrow_mut().answers.push_back(Ok(res));
+        self
+    }
+
+    /// Appends a response with `status` and a JSON `body`.
+    pub fn respond_json(self, status: u16, body: &str) -> Self {
+        let mut res = Response::new(Bytes::copy_from_slice(body.as_bytes()));
+        *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self.respond(res)
+    }
+
+    /// Appends a transport failure of `kind`.
+    pub fn fail(self, kind: HttpErrorKind, message: &str) -> Self {
+        self.0
+            .borrow_mut()
+            .answers
+            .push_back(Err(HttpError::new(kind, message)));
+        self
+    }
+
+    /// Every request sent so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.0.borrow().requests.clone()
+    }
+}
+
+impl HttpClient for ScriptedClient {
+    async fn send(&self, req: Request) -> Result<Response, HttpError> {
+        let limits = Limits::of(&req);
+        let (parts, body) = req.into_parts();
+        let mut script = self.0.borrow_mut();
+        script.requests.push(RecordedRequest {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            limits,
+        });
+        script.answers.pop_front().unwrap_or_else(|| {
+            Err(HttpError::new(
+                HttpErrorKind::Other,
+                "ScriptedClient: no scripted answer left",
+            ))
+        })
+    }
+}
+
+/// A [`Logger`] that keeps every line as `LEVEL target: message`.
+#[derive(Clone, Default)]
+pub struct CapturingLogger(Rc<RefCell<Vec<String>>>);
+
+impl CapturingLogger {
+    /// An empty logger.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every line logged so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+impl Logger for CapturingLogger {
+    fn log(&self, level: Level, target: &str, message: &str) {
+        self.0
+            .borrow_mut()
+            .push(format!("{level} {target}: {message}"));
+    }
+}
+
+/// A [`Config`] held in memory.
+#[derive(Clone, Default, Debug)]
+pub struct MemoryConfig {
+    vars: HashMap<String, String>,
+    secrets: HashMap<String, Secret>,
+}
+
+impl MemoryConfig {
+    /// An empty config.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets variable `name`.
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets secret `name`.
+    pub fn with_secret(mut self, name: &str, value: &str) -> Self {
+        self.secrets.insert(name.into(), Secret::new(value));
+        self
+    }
+}
+
+impl Config for MemoryConfig {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+    fn secret(&self, name: &str) -> Option<Secret> {
+        self.secrets.get(name).cloned()
+    }
+}
+
+/// A [`Host`] made of the test doubles; each starts empty.
+#[derive(Clone, Default)]
+pub struct TestHost {
+    client: ScriptedClient,
+    logger: CapturingLogger,
+    config: MemoryConfig,
+}
+
+impl TestHost {
+    /// A host with an empty script, logger and config.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces the client.
+    pub fn with_client(mut self, client: ScriptedClient) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Replaces the logger.
+    pub fn with_logger(mut self, logger: CapturingLogger) -> Self {
+        self.logger = logger;
+        self
+    }
+
+    /// Replaces the config.
+    pub fn with_config(mut self, config: MemoryConfig) -> Self {
+        self.config = config;
+        self
+    }
+}
+
+impl Host for TestHost {
+    type Client = ScriptedClient;
+    type Logger = CapturingLogger;
+    type Config = MemoryConfig;
+    fn client(&self) -> &ScriptedClient {
+        &self.client
+    }
+    fn logger(&self) -> &CapturingLogger {
+        &self.logger
+    }
+    fn config(&self) -> &MemoryConfig {
+        &self.config
+    }
+}
