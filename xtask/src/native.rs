@@ -1,0 +1,35 @@
+//! The native host (`anyedge-native`) end to end.
+
+use std::net::SocketAddr;
+
+use anyhow::Result;
+
+use crate::util::{cargo, cmd, root, run, Service};
+use crate::{Runtime, UPSTREAM_ADDR};
+
+pub(crate) struct Native;
+
+impl Runtime for Native {
+    fn name(&self) -> &'static str {
+        "native"
+    }
+
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 18787))
+    }
+
+    fn prepare(&self) -> Result<()> {
+        run(cargo().args(["build", "--quiet", "-p", "anyedge-native"]))
+    }
+
+    fn serve(&self) -> Result<Service> {
+        Service::start(
+            "anyedge-native",
+            cmd(root().join("target/debug/anyedge"))
+                .env("ANYEDGE_ADDR", self.addr().to_string())
+                .env("API_URL", format!("http://{UPSTREAM_ADDR}/hello"))
+                .env("UPSTREAM_TIMEOUT_MS", "2000")
+                .env("API_TOKEN", "canary-secret-4b1d"),
+        )
+    }
+}
