@@ -1,0 +1,340 @@
+//! Every conversion between the Workers (JS) types and the `http` types
+//! anyedge works with, in one place.
+//!
+//! - incoming: `worker::Request` → [`Request`] ([`request_from_worker`]),
+//!   [`Response`] → `worker::Response` ([`response_to_worker`]);
+//! - outbound: [`Request`] → `worker::Request` ([`request_to_fetch`]),
+//!   fetched `worker::Response` → [`Response`] ([`response_from_fetch`]).
+//!
+//! Bodies are copied once across the JS/wasm boundary and never more: a
+//! response body goes straight from the Rust slice into the JS `Response`, and
+//! a body read from a stream grows one buffer that becomes the [`Bytes`]
+//! without another copy. Header values are JS ByteStrings (one char per byte),
+//! so they are converted byte for byte (Latin-1), not as UTF-8.
+//!
+//! The pure helpers (limits, header bytes) compile everywhere and are tested
+//! on the host; the JS-backed functions exist on `wasm32` only.
+
+use bytes::Bytes;
+use http::HeaderValue;
+
+/// A body that grew past its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OverLimit;
+
+/// Collects body chunks up to a limit, into one buffer.
+#[derive(Debug)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) struct Collector {
+    buf: Vec<u8>,
+    limit: usize,
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+impl Collector {
+    /// A collector of at most `limit` bytes; `declared` (a Content-Length)
+    /// sizes the buffer, capped at the limit so a lying header cannot make
+    /// it allocate more.
+    pub(crate) fn new(limit: usize, declared: Option<u64>) -> Collector {
+        let capacity = declared
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(limit))
+            .unwrap_or(0);
+        Collector {
+            buf: Vec::with_capacity(capacity),
+            limit,
+        }
+    }
+
+    /// Appends `chunk`, or fails once the total would pass the limit.
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), OverLimit> {
+        if self.buf.len().saturating_add(chunk.len()) > self.limit {
+            return Err(OverLimit);
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The collected body.
+    pub(crate) fn finish(self) -> Bytes {
+        Bytes::from(self.buf)
+    }
+}
+
+/// A `Content-Length` value, when present and a valid number.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn declared_length(value: Option<&str>) -> Option<u64> {
+    value.and_then(|v| v.trim().parse().ok())
+}
+
+/// A header value as a JS ByteString: each byte becomes the char of that code.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn header_value_to_js(value: &HeaderValue) -> String {
+    value.as_bytes().iter().map(|&b| char::from(b)).collect()
+}
+
+/// A JS ByteString header value back to bytes; `None` if a char is above
+/// U+00FF (not a ByteString) or the bytes are not a valid header value.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn header_value_from_js(value: &str) -> Option<HeaderValue> {
+    let bytes = value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    HeaderValue::from_bytes(&bytes).ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use wasm::*;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use anyedge_core::{Error, HttpError, HttpErrorKind, Request, Response};
+    use bytes::Bytes;
+    use futures_util::StreamExt;
+    use http::{header, HeaderMap, HeaderName, Method, StatusCode, Uri};
+    use worker::wasm_bindgen::{JsCast, JsValue};
+    use worker::web_sys;
+
+    use super::{declared_length, header_value_from_js, header_value_to_js, Collector};
+
+    /// A request the edge received, as an anyedge [`Request`]: method, the
+    /// absolute URL as URI, headers, and the body read up to `limit` bytes.
+    ///
+    /// A `Content-Length` over the limit is refused before any byte is read;
+    /// a body without one is read until it passes the limit. Both give
+    /// [`Error::PayloadTooLarge`].
+    pub(crate) async fn request_from_worker(
+        mut req: worker::Request,
+        limit: usize,
+    ) -> Result<Request, Error> {
+        let raw = req.inner();
+        let raw_method = raw.method();
+        let method = Method::from_bytes(raw_method.as_bytes())
+            .map_err(|_| Error::BadRequest(format!("unsupported method `{raw_method}`")))?;
+        let uri: Uri = raw
+            .url()
+            .parse()
+            .map_err(|_| Error::BadRequest("the request URL is not a valid URI".into()))?;
+        let headers = headers_from_js(&raw.headers())
+            .map_err(|name| Error::BadRequest(format!("header `{name}` is not valid")))?;
+        let has_body = raw.body().is_some();
+        let declared = declared_length(
+            headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()),
+        );
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(Error::PayloadTooLarge { limit });
+        }
+        let body = if has_body {
+            let stream = req
+                .stream()
+                .map_err(|e| Error::BadRequest(format!("could not read the request body: {e}")))?;
+            read_limited(stream, limit, declared)
+                .await
+                .map_err(|e| match e {
+                    ReadError::OverLimit => Error::PayloadTooLarge { limit },
+                    ReadError::Js(msg) => {
+                        Error::BadRequest(format!("could not read the request body: {msg}"))
+                    }
+                })?
+        } else {
+            Bytes::new()
+        };
+        let mut out = Request::new(body);
+        *out.method_mut() = method;
+        *out.uri_mut() = uri;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// An anyedge [`Response`] as a Workers response. The body is copied once,
+    /// from the Rust slice into the JS `Response`; an empty body is sent as
+    /// no body, which statuses like 204 and 304 require.
+    pub(crate) fn response_to_worker(res: Response) -> Result<worker::Response, JsValue> {
+        let (parts, body) = res.into_parts();
+        let init = web_sys::ResponseInit::new();
+        init.set_status(parts.status.as_u16());
+        init.set_headers_headers(&headers_to_js(&parts.headers)?);
+        let res = if body.is_empty() {
+            web_sys::Response::new_with_opt_buffer_source_and_init(None, &init)?
+        } else {
+            let body = worker::js_sys::Uint8Array::from(body.as_ref());
+            web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init)?
+        };
+        Ok(worker::Response::from(res))
+    }
+
+    /// An outbound anyedge [`Request`] as a Workers request that does not
+    /// follow redirects.
+    pub(crate) fn request_to_fetch(req: &Request) -> Result<worker::Request, HttpError> {
+        let invalid = |what: &str| {
+            HttpError::new(
+                HttpErrorKind::InvalidRequest,
+                format!("could not build the upstream request: {what}"),
+            )
+        };
+        let uri = req.uri();
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            return Err(invalid("the URL is not absolute"));
+        }
+        let init = web_sys::RequestInit::new();
+        init.set_method(req.method().as_str());
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+        let headers = headers_to_js(req.headers()).map_err(|_| invalid("a header is invalid"))?;
+        init.set_headers_headers(&headers);
+        if !req.body().is_empty() {
+            let body = worker::js_sys::Uint8Array::from(req.body().as_ref());
+            init.set_body(&body);
+        }
+        web_sys::Request::new_with_str_and_init(&uri.to_string(), &init)
+            .map(worker::Request::from)
+            .map_err(|e| invalid(&js_message(&e)))
+    }
+
+    /// A fetched response as an anyedge [`Response`], its body read up to
+    /// `max_bytes` ([`HttpErrorKind::TooLarge`] past it, announced or not).
+    pub(crate) async fn response_from_fetch(
+        mut res: worker::Response,
+        max_bytes: usize,
+    ) -> Result<Response, HttpError> {
+        let status = StatusCode::from_u16(res.status_code()).map_err(|_| {
+            HttpError::new(
+                HttpErrorKind::Other,
+                format!("upstream answered an invalid status {}", res.status_code()),
+            )
+        })?;
+        let headers = headers_from_js(&res.headers().0).map_err(|name| {
+            HttpError::new(
+                HttpErrorKind::Other,
+                format!("upstream sent an invalid header `{name}`"),
+            )
+        })?;
+        let too_large = || {
+            HttpError::new(
+                HttpErrorKind::TooLarge,
+                format!("upstream body is larger than {max_bytes} bytes"),
+            )
+        };
+        let declared = declared_length(
+            headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()),
+        );
+        if declared.is_some_and(|n| n > max_bytes as u64) {
+            return Err(too_large());
+        }
+        let body = match res.stream() {
+            // No body (e.g. 204): `stream` refuses, and there is nothing to read.
+            Err(_) => Bytes::new(),
+            Ok(stream) => read_limited(stream, max_bytes, declared)
+                .await
+                .map_err(|e| match e {
+                    ReadError::OverLimit => too_large(),
+                    ReadError::Js(msg) => HttpError::new(
+                        HttpErrorKind::Other,
+                        format!("could not read the upstream body: {msg}"),
+                    ),
+                })?,
+        };
+        let mut out = Response::new(body);
+        *out.status_mut() = status;
+        *out.headers_mut() = headers;
+        Ok(out)
+    }
+
+    /// Why a body could not be read.
+    pub(crate) enum ReadError {
+        /// It is longer than the limit.
+        OverLimit,
+        /// The stream failed.
+        Js(String),
+    }
+
+    /// Reads `stream` to the end, failing as soon as it passes `limit` bytes.
+    pub(crate) async fn read_limited(
+        mut stream: worker::ByteStream,
+        limit: usize,
+        declared: Option<u64>,
+    ) -> Result<Bytes, ReadError> {
+        let mut body = Collector::new(limit, declared);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ReadError::Js(e.to_string()))?;
+            body.push(&chunk).map_err(|_| ReadError::OverLimit)?;
+        }
+        Ok(body.finish())
+    }
+
+    /// JS `Headers` to a [`HeaderMap`], keeping repeated values; `Err(name)`
+    /// names a header that is not valid.
+    pub(crate) fn headers_from_js(headers: &web_sys::Headers) -> Result<HeaderMap, String> {
+        let mut map = HeaderMap::new();
+        for (name, value) in worker::Headers(headers.clone()).entries() {
+            let key = HeaderName::from_bytes(name.as_bytes()).map_err(|_| name.clone())?;
+            // Set-Cookie is the one header JS does not join; the rest arrive joined with ", ".
+            let value = header_value_from_js(&value).ok_or_else(|| name.clone())?;
+            map.append(key, value);
+        }
+        Ok(map)
+    }
+
+    /// A [`HeaderMap`] to JS `Headers`, appending repeated values.
+    pub(crate) fn headers_to_js(headers: &HeaderMap) -> Result<web_sys::Headers, JsValue> {
+        let js = web_sys::Headers::new()?;
+        for (name, value) in headers {
+            js.append(name.as_str(), &header_value_to_js(value))?;
+        }
+        Ok(js)
+    }
+
+    /// The message of a JS error value, for error texts.
+    pub(crate) fn js_message(value: &JsValue) -> String {
+        if let Some(err) = value.dyn_ref::<worker::js_sys::Error>() {
+            let name = String::from(err.name());
+            let message = String::from(err.message());
+            return format!("{name}: {message}");
+        }
+        value
+            .as_string()
+            .unwrap_or_else(|| "unknown JavaScript error".into())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collector_stops_past_the_limit() {
+        let mut c = Collector::new(5, None);
+        assert_eq!(c.push(b"abc"), Ok(()));
+        assert_eq!(c.push(b"de"), Ok(()));
+        assert_eq!(c.push(b"f"), Err(OverLimit));
+        assert_eq!(c.finish().as_ref(), b"abcde");
+    }
+
+    #[test]
+    fn collector_capacity_is_capped_by_the_limit() {
+        let c = Collector::new(16, Some(u64::MAX));
+        assert!(c.buf.capacity() >= 16 && c.buf.capacity() < 1024);
+    }
+
+    #[test]
+    fn declared_length_parses_numbers_only() {
+        assert_eq!(declared_length(Some(" 42 ")), Some(42));
+        assert_eq!(declared_length(Some("-1")), None);
+        assert_eq!(declared_length(Some("lots")), None);
+        assert_eq!(declared_length(None), None);
+    }
+
+    #[test]
+    fn header_values_round_trip_as_byte_strings() {
+        let value = HeaderValue::from_bytes(b"caf\xe9 ok").unwrap();
+        let js = header_value_to_js(&value);
+        assert_eq!(js, "caf\u{e9} ok");
+        assert_eq!(header_value_from_js(&js), Some(value));
+        assert_eq!(header_value_from_js("snow \u{2603}"), None);
+        assert_eq!(header_value_from_js("bad\nvalue"), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! Example: a project with its own anyedge router, run as a Cloudflare Worker
+//! through [`anyedge_cloudflare::serve`].
+//!
+//! It depends on `anyedge-cloudflare` with `default-features = false` (no
+//! reference app, so no conflicting `fetch` export) and exports its own
+//! `#[event(fetch)]`. Build it with
+//! `worker-build --release examples/cloudflare-custom`.
+
+use anyedge_core::{json, Ctx, Error, Host, Request, Response, Result, Router};
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /sum`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SumRequest {
+    /// Numbers to add; at most 1000.
+    pub numbers: Vec<i64>,
+}
+
+/// Answer of `POST /sum`.
+#[derive(Debug, Serialize)]
+pub struct SumResponse {
+    /// The sum.
+    pub sum: i64,
+}
+
+/// `GET /hello/{name}`: `{"hello": name}`.
+pub async fn hello<H: Host>(_req: Request, ctx: Ctx<H>) -> Result<Response> {
+    let name = ctx.param("name").unwrap_or("world");
+    json::response(http::StatusCode::OK, &serde_json::json!({ "hello": name }))
+}
+
+/// `POST /sum`: adds `numbers`, 422 on more than 1000 or on overflow.
+pub async fn sum<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
+    let input: SumRequest = json::read(&req)?;
+    if input.numbers.len() > 1000 {
+        return Err(Error::validation("numbers", "must have at most 1000 items"));
+    }
+    let sum = input
+        .numbers
+        .iter()
+        .try_fold(0i64, |acc, n| acc.checked_add(*n))
+        .ok_or_else(|| Error::validation("numbers", "the sum overflows a 64-bit integer"))?;
+    json::response(http::StatusCode::OK, &SumResponse { sum })
+}
+
+/// This project's routes; bodies are limited to 16 KiB.
+pub fn routes<H: Host>() -> Router<H> {
+    Router::new()
+        .get("/hello/{name}", hello::<H>)
+        .post("/sum", sum::<H>)
+        .max_body_bytes(16 * 1024)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod worker_entry {
+    use std::rc::Rc;
+
+    use anyedge_cloudflare::CloudflareHost;
+    use anyedge_core::Router;
+
+    thread_local! {
+        // Built once per Worker instance.
+        static APP: Rc<Router<CloudflareHost>> = Rc::new(super::routes());
+    }
+
+    #[worker::event(fetch)]
+    async fn fetch(
+        req: worker::Request,
+        env: worker::Env,
+        _ctx: worker::Context,
+    ) -> worker::Result<worker::Response> {
+        let app = APP.with(Rc::clone);
+        anyedge_cloudflare::serve(&app, req, env).await
+    }
+}
