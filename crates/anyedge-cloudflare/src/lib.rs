@@ -74,3 +74,5 @@ mod logger;
 #[cfg(all(target_arch = "wasm32", feature = "reference-app"))]
 pub mod reference;
 mod serve;
+#[cfg(all(test, target_arch = "wasm32"))]
+mod wasm_tests;
