@@ -1,11 +1,32 @@
-//! Placeholder: filled in by the cloudflare adapter work.
+//! Cloudflare Workers (`anyedge-cloudflare`) end to end on workerd, through
+//! `wrangler dev`.
+//!
+//! `prepare` installs worker-build and wasm-bindgen-cli at pinned versions,
+//! runs the adapter's wasm-bindgen tests under Node, builds the custom-router
+//! example, builds the reference Worker through the root `wrangler.toml`
+//! (`wrangler deploy --dry-run`, offline), prints its sizes, and builds the
+//! e2e variant (feature `panic-route`). `serve` starts `wrangler dev` on that
+//! variant, checks what a panic does to the instance, and leaves it serving
+//! for the conformance cases.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
-use crate::util::Service;
-use crate::Runtime;
+use crate::util::{self, cargo, cmd, npm_bin, root, run, step, Service};
+use crate::{Runtime, UPSTREAM_ADDR};
+
+/// worker-build, pinned.
+const WORKER_BUILD_VERSION: &str = "0.8.7";
+/// wasm-bindgen-cli, pinned: must equal the `wasm-bindgen` in Cargo.lock.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// Must match `compatibility_date` in the root `wrangler.toml`.
+const COMPATIBILITY_DATE: &str = "2026-04-01";
+/// The secret given to the e2e Worker; the conformance cases check it never leaks.
+const API_TOKEN: &str = "canary-secret-4b1d";
 
 pub(crate) struct Cloudflare;
 
@@ -19,10 +40,275 @@ impl Runtime for Cloudflare {
     }
 
     fn prepare(&self) -> Result<()> {
-        bail!("the cloudflare runtime is not wired up yet")
+        util::ensure_targets()?;
+        util::ensure_npm()?;
+        check_lock_pin()?;
+        let tools = Tools::ensure()?;
+
+        step("anyedge-cloudflare: host tests and wasm-bindgen tests (Node)");
+        run(cargo().args(["test", "--quiet", "-p", "anyedge-cloudflare"]))?;
+        run(cargo()
+            .args([
+                "test",
+                "-p",
+                "anyedge-cloudflare",
+                "--lib",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                &tools.test_runner,
+            ))?;
+
+        step("examples/cloudflare-custom: its own router through anyedge_cloudflare::serve");
+        tools.worker_build("examples/cloudflare-custom", &out_dir("custom"), &[])?;
+        report_size("cloudflare-custom", &out_dir("custom"))?;
+
+        step("reference Worker: wrangler deploy --dry-run (builds with wrangler.toml's [build])");
+        let dry_run = out_dir("dry-run");
+        run(wrangler(&tools).args([
+            "deploy",
+            "--dry-run",
+            "--outdir",
+            &dry_run.to_string_lossy(),
+        ]))?;
+        report_size("reference Worker", &root().join("build"))?;
+
+        step("reference Worker for e2e (feature panic-route)");
+        tools.worker_build(
+            "crates/anyedge-cloudflare",
+            &out_dir("e2e"),
+            &["--features", "panic-route"],
+        )
     }
 
     fn serve(&self) -> Result<Service> {
-        bail!("the cloudflare runtime is not wired up yet")
+        let config = write_e2e_config()?;
+        let addr = self.addr();
+        let mut svc = Service::start(
+            "wrangler dev",
+            cmd(npm_bin("wrangler"))
+                .args(["dev", "--config"])
+                .arg(&config)
+                .args(["--ip", "127.0.0.1", "--port", &addr.port().to_string()])
+                .args(["--persist-to"])
+                .arg(out_dir("state"))
+                .args([
+                    "--show-interactive-dev-session=false",
+                    "--log-level",
+                    "info",
+                ])
+                .envs(offline_env()),
+        )?;
+        util::wait_for_port(&mut svc, addr, Duration::from_secs(120))?;
+        check_panic_recovery(addr)?;
+        Ok(svc)
     }
+}
+
+/// Where the Cloudflare jobs write (ignored by git).
+fn out_dir(name: &str) -> PathBuf {
+    root().join("target/cloudflare").join(name)
+}
+
+/// Environment that keeps wrangler offline and quiet.
+fn offline_env() -> [(&'static str, &'static str); 3] {
+    [
+        ("CI", "true"),
+        ("WRANGLER_SEND_METRICS", "false"),
+        ("CLOUDFLARE_CF_FETCH_ENABLED", "false"),
+    ]
+}
+
+/// `wrangler` from node_modules, offline, with the pinned tools on `PATH`-free env vars.
+fn wrangler(tools: &Tools) -> Command {
+    let mut c = cmd(npm_bin("wrangler"));
+    c.envs(offline_env());
+    tools.apply_env(&mut c);
+    c
+}
+
+/// The pinned tools worker-build runs instead of downloading them.
+struct Tools {
+    worker_build: PathBuf,
+    wasm_bindgen: PathBuf,
+    test_runner: PathBuf,
+}
+
+impl Tools {
+    fn ensure() -> Result<Tools> {
+        let wasm_bindgen = util::ensure_cargo_tool(
+            "wasm-bindgen",
+            "wasm-bindgen-cli",
+            WASM_BINDGEN_VERSION,
+            // `--locked` fails for wasm-bindgen-cli 0.2.130 (a yanked lock entry).
+            false,
+        )?;
+        let worker_build = match util::ensure_cargo_tool(
+            "worker-build",
+            "worker-build",
+            WORKER_BUILD_VERSION,
+            true,
+        ) {
+            Ok(path) => path,
+            Err(e) => {
+                eprintln!("worker-build --locked failed ({e:#}); retrying without --locked");
+                util::ensure_cargo_tool(
+                    "worker-build",
+                    "worker-build",
+                    WORKER_BUILD_VERSION,
+                    false,
+                )?
+            }
+        };
+        let test_runner = wasm_bindgen.with_file_name("wasm-bindgen-test-runner");
+        if !test_runner.exists() {
+            bail!(
+                "{} is missing; reinstall wasm-bindgen-cli {WASM_BINDGEN_VERSION}",
+                test_runner.display()
+            );
+        }
+        for bin in [npm_bin("wasm-opt"), npm_bin("esbuild"), npm_bin("wrangler")] {
+            if !bin.exists() {
+                bail!("{} is missing; run `npm ci`", bin.display());
+            }
+        }
+        Ok(Tools {
+            worker_build,
+            wasm_bindgen,
+            test_runner,
+        })
+    }
+
+    /// The variables that make worker-build use local tools (it downloads them otherwise).
+    fn apply_env(&self, c: &mut Command) {
+        c.env("WASM_BINDGEN_BIN", &self.wasm_bindgen)
+            .env("WASM_OPT_BIN", npm_bin("wasm-opt"))
+            .env("ESBUILD_BIN", npm_bin("esbuild"))
+            .env("PATH", path_with_cargo_bin(&self.worker_build));
+    }
+
+    /// `worker-build --release` of `krate` into `out` (absolute), with extra cargo args.
+    fn worker_build(&self, krate: &str, out: &Path, cargo_args: &[&str]) -> Result<()> {
+        let mut c = cmd(&self.worker_build);
+        self.apply_env(&mut c);
+        c.args(["--release", "--out-dir"])
+            .arg(out)
+            .arg(root().join(krate))
+            .args(cargo_args);
+        run(&mut c)
+    }
+}
+
+/// `PATH` with the directory of `bin` first (for the `[build]` command).
+fn path_with_cargo_bin(bin: &Path) -> std::ffi::OsString {
+    let mut paths: Vec<PathBuf> = bin.parent().map(Path::to_path_buf).into_iter().collect();
+    if let Some(path) = std::env::var_os("PATH") {
+        paths.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(paths).unwrap_or_default()
+}
+
+/// Fails unless Cargo.lock resolves wasm-bindgen to the pinned CLI version:
+/// worker-build refuses (or, worse, mis-generates) on a mismatch.
+fn check_lock_pin() -> Result<()> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("read Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            let version = lines.next().unwrap_or("");
+            let want = format!("version = \"{WASM_BINDGEN_VERSION}\"");
+            if version != want {
+                bail!(
+                    "Cargo.lock has wasm-bindgen {version}, but xtask pins wasm-bindgen-cli \
+                     {WASM_BINDGEN_VERSION}; keep them equal (workspace Cargo.toml pins `=`)"
+                );
+            }
+            return Ok(());
+        }
+    }
+    bail!("wasm-bindgen is not in Cargo.lock")
+}
+
+/// Prints the size of the Worker's wasm after wasm-opt, raw and gzip.
+fn report_size(what: &str, dir: &Path) -> Result<()> {
+    let wasm = dir.join("index_bg.wasm");
+    let raw = std::fs::read(&wasm).with_context(|| format!("read {}", wasm.display()))?;
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .context("run gzip")?;
+    if !gz.status.success() {
+        bail!("gzip {} failed", wasm.display());
+    }
+    eprintln!(
+        "{what}: wasm {} bytes ({:.1} KiB), gzip -9 {} bytes ({:.1} KiB)",
+        raw.len(),
+        raw.len() as f64 / 1024.0,
+        gz.stdout.len(),
+        gz.stdout.len() as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// A wrangler config next to the e2e build: its vars point at the test
+/// upstream, and its `.dev.vars` (the local secrets file) holds `API_TOKEN`.
+fn write_e2e_config() -> Result<PathBuf> {
+    let dir = out_dir("e2e-config");
+    std::fs::create_dir_all(&dir)?;
+    let main = out_dir("e2e").join("index.js");
+    if !main.exists() {
+        bail!("{} is missing; run prepare first", main.display());
+    }
+    let config = format!(
+        "# Generated by `cargo xtask` for the end-to-end run; not for editing.\n\
+         name = \"anyedge-e2e\"\n\
+         main = \"{}\"\n\
+         compatibility_date = \"{COMPATIBILITY_DATE}\"\n\n\
+         [vars]\n\
+         API_URL = \"http://{UPSTREAM_ADDR}/hello\"\n\
+         UPSTREAM_TIMEOUT_MS = \"2000\"\n",
+        main.display()
+    );
+    let path = dir.join("wrangler.toml");
+    std::fs::write(&path, config)?;
+    std::fs::write(dir.join(".dev.vars"), format!("API_TOKEN={API_TOKEN}\n"))?;
+    Ok(path)
+}
+
+/// Panics the Worker with `GET /__panic`, then checks that the next request
+/// is served: the worker-build shim resets the wasm instance after a trap.
+fn check_panic_recovery(addr: SocketAddr) -> Result<()> {
+    step("workerd: a panic, then the next request");
+    let timeout = Duration::from_secs(20);
+    let panicked = crate::http::send(addr, "GET", "/__panic", &[], &[], timeout)?;
+    let shown: String = String::from_utf8_lossy(&panicked.body)
+        .chars()
+        .take(120)
+        .collect();
+    eprintln!(
+        "GET /__panic -> {} (content-type {:?}): {shown:?}",
+        panicked.status,
+        panicked.header("content-type")
+    );
+    if panicked.status != 500 {
+        bail!(
+            "GET /__panic answered {} (expected 500 from workerd)",
+            panicked.status
+        );
+    }
+    for i in 1..=3 {
+        let next = crate::http::send(addr, "GET", "/health", &[], &[], timeout)?;
+        eprintln!("GET /health after the panic (#{i}) -> {}", next.status);
+        if next.status != 200 || next.body != br#"{"status":"ok"}"# {
+            bail!(
+                "after a panic, GET /health answered {}: {}",
+                next.status,
+                String::from_utf8_lossy(&next.body)
+            );
+        }
+    }
+    Ok(())
 }
