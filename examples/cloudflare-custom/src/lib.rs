@@ -74,3 +74,43 @@ mod worker_entry {
         anyedge_cloudflare::serve(&app, req, env).await
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::rc::Rc;
+
+    use anyedge_core::testing::TestHost;
+    use futures_executor::block_on;
+
+    use super::routes;
+
+    fn post_sum(body: &str) -> anyedge_core::Response {
+        let req = http::Request::post("/sum")
+            .header("content-type", "application/json")
+            .body(body.to_owned().into())
+            .unwrap();
+        block_on(routes().handle(req, Rc::new(TestHost::new())))
+    }
+
+    #[test]
+    fn sums_and_greets() {
+        assert_eq!(
+            post_sum(r#"{"numbers":[1,2,39]}"#).body().as_ref(),
+            br#"{"sum":42}"#
+        );
+        let req = http::Request::get("/hello/Ada")
+            .body(Default::default())
+            .unwrap();
+        let res = block_on(routes().handle(req, Rc::new(TestHost::new())));
+        assert_eq!(res.body().as_ref(), br#"{"hello":"Ada"}"#);
+    }
+
+    #[test]
+    fn overflow_is_a_422_and_big_bodies_a_413() {
+        let res = post_sum(&format!(r#"{{"numbers":[{},1]}}"#, i64::MAX));
+        assert_eq!(res.status(), 422);
+        let res = post_sum(&format!(r#"{{"numbers":[{}]}}"#, "1,".repeat(9000) + "1"));
+        assert_eq!(res.status(), 413);
+    }
+}
