@@ -46,16 +46,27 @@
 //!
 //! ## Panics
 //!
-//! `wasm32-unknown-unknown` builds abort on panic: the panic hook logs the
-//! message (`PANIC anyedge: …` via `console.error`), then the module traps
-//! (`unreachable`). The request that panicked fails: workerd answers it with
-//! a 500 that anyedge did not write (no problem+json). The shim `worker-build`
-//! generates sees the `WebAssembly.RuntimeError` and marks the instance
-//! broken; on the next request it resets the wasm instance (fresh memory:
-//! the router, panic hook and log bridge are built again) and that request
-//! is served normally. State kept in wasm memory (thread-locals, statics) is
-//! lost at that reset. `cargo xtask e2e cloudflare` checks this with the
-//! `panic-route` feature.
+//! `wasm32-unknown-unknown` builds abort on panic. What happens, as observed
+//! in workerd (wrangler 4.86.0, `cargo xtask e2e cloudflare` checks it with
+//! the `panic-route` feature):
+//!
+//! 1. The panic hook [`serve`] installs logs the message and location with
+//!    `console.error` (`PANIC anyedge: panicked at src/…: <message>`).
+//! 2. The module traps (`RuntimeError: unreachable`). The trap happens in
+//!    a future polled from a JS microtask, so the handler's promise never
+//!    settles: workerd answers that request itself with a 500 `text/plain`
+//!    ("The Workers runtime canceled this request because it detected that
+//!    your Worker's code had hung…"), not an anyedge problem+json body.
+//! 3. The JS shim that `worker-build` generates sees the
+//!    `WebAssembly.RuntimeError` (it logs `Critical RuntimeError:
+//!    unreachable`) and marks the wasm instance broken. On the next request
+//!    it resets the instance (`Reinitializing Wasm application`): fresh
+//!    linear memory, so the router, the panic hook and the log bridge are
+//!    built again, and that request and the ones after it are served
+//!    normally. Anything kept in wasm memory (thread-locals, statics) is lost
+//!    at the reset, and requests in flight in the same instance fail with
+//!    the same 500 (observed: a `POST /greet` waiting on its upstream when
+//!    another request panicked).
 
 #[cfg(target_arch = "wasm32")]
 pub use serve::serve;
