@@ -9,6 +9,7 @@ use fastly::backend::BackendCreationError;
 use fastly::handle::{BodyHandle, PendingRequestHandle};
 use fastly::http::request::SendErrorCause;
 use fastly::Backend;
+use fastly_shared::FastlyStatus;
 use http::Uri;
 
 use crate::backends::{dynamic_name, origin_of, BackendMap};
@@ -210,8 +211,21 @@ fn send_error(cause: &SendErrorCause, backend: &str, deadline: &Deadline) -> Htt
         C::DnsTimeout | C::ConnectionTimeout | C::HttpResponseTimeout => HttpErrorKind::Timeout,
         C::HttpResponseBodyTooLarge => HttpErrorKind::TooLarge,
         C::DestinationNotFound => HttpErrorKind::InvalidRequest,
-        // Viceroy reports every transport failure without detail; one that
-        // ends at the deadline is the backend's own timeout.
+        // Hosts that give no detail (Viceroy) report any transport failure
+        // as a bare ERROR: one that ends at the deadline is the backend's
+        // own timeout, an earlier one means no connection was made.
+        C::InternalError(Some(FastlyStatus::ERROR)) if deadline.expired() => {
+            return deadline.timeout_error(backend)
+        }
+        C::InternalError(Some(FastlyStatus::ERROR)) => {
+            return HttpError::new(
+                HttpErrorKind::Refused,
+                format!(
+                    "backend `{backend}` could not be reached (connection refused, \
+                     unresolvable or closed before answering)"
+                ),
+            )
+        }
         _ if deadline.expired() => return deadline.timeout_error(backend),
         _ => HttpErrorKind::Other,
     };
