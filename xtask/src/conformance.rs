@@ -11,7 +11,7 @@
 //!               "json": { "message": "Hello, Ada!", "upstream": { "greeting": "Hello from the local upstream" } } } }
 //! ```
 //! Request body: `json` (a value), `body` (a string, sent as is), `body_hex`
-//! (bytes), or `body_repeat` (`{"text": "[", "times": 100000}`).
+//! (bytes), or `body_repeat` (`{"prefix": "", "text": "[", "times": 100000, "suffix": ""}`).
 //! Expectations: `status`; `headers` (exact values); `json` (whole body);
 //! `json_subset` (members that must be present with these values);
 //! `problem` (a problem+json body of that type slug with `title`, `status`,
@@ -83,7 +83,13 @@ fn body_of(request: &Value) -> Result<Vec<u8>> {
     if let Some(r) = request.get("body_repeat") {
         let text = r["text"].as_str().unwrap_or("");
         let times = r["times"].as_u64().unwrap_or(0) as usize;
-        let mut body = text.repeat(times).into_bytes();
+        let mut body = r
+            .get("prefix")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .as_bytes()
+            .to_vec();
+        body.extend_from_slice(text.repeat(times).as_bytes());
         if let Some(suffix) = r.get("suffix").and_then(Value::as_str) {
             body.extend_from_slice(suffix.as_bytes());
         }

@@ -47,14 +47,24 @@ pub(crate) fn send(
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
+    // Write the body from another thread while reading: a server may answer
+    // (a 413, say) and close before it has read the whole upload.
+    let mut writer = stream.try_clone()?;
+    let upload = body.to_vec();
+    let write = std::thread::spawn(move || writer.write_all(&upload));
     let mut raw = Vec::new();
-    match stream.read_to_end(&mut raw) {
-        Ok(_) => {}
-        // A server may reset after answering an oversized upload it did not read.
-        Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {}
-        Err(e) => return Err(e).context("read response"),
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            // A server may reset after answering an upload it did not read.
+            Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(e).context("read response"),
+        }
     }
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = write.join();
     parse(&raw, method == "HEAD")
 }
 

@@ -173,11 +173,9 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        let pid = self.child.id() as i32;
-        // Kill the whole group: SIGTERM, then SIGKILL.
-        let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{pid}")])
-            .status();
+        let pid = self.child.id();
+        // Stop the whole group: SIGTERM, then SIGKILL.
+        signal_group("TERM", pid);
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -185,10 +183,19 @@ impl Drop for Service {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
+        signal_group("KILL", pid);
         let _ = self.child.wait();
+    }
+}
+
+/// Sends `signal` to process group `pgid` with bash's builtin `kill`.
+/// (Debian 12's procps 4.0.2 `/usr/bin/kill -SIG -PGID` signals every
+/// process of the user instead of the group.)
+fn signal_group(signal: &str, pgid: u32) {
+    if pgid > 1 {
+        let _ = Command::new("bash")
+            .args(["-c", &format!("kill -s {signal} -- -{pgid} 2>/dev/null")])
+            .status();
     }
 }
 
