@@ -15,7 +15,13 @@
 //! Expectations: `status`; `headers` (exact values); `json` (whole body);
 //! `json_subset` (members that must be present with these values);
 //! `problem` (a problem+json body of that type slug with `title`, `status`,
-//! `detail`); `empty_body`.
+//! `detail`); `empty_body`; `json_pointers` (`{"/item/path": "/items/1"}`:
+//! values at JSON pointers); `json_pointers_absent` (pointers that must not
+//! exist); `status_one_of` (where runtimes may differ for a documented
+//! reason, see the README).
+//!
+//! Every response of every case is also checked for [`CANARY`], the secret
+//! the runtimes are configured with: it must never appear in a header or body.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -25,6 +31,10 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use crate::http;
+
+/// The secret every runtime gets as `API_TOKEN` during end-to-end runs; it
+/// must never appear in a response or a log line.
+pub(crate) const CANARY: &str = "canary-secret-4b1d";
 
 /// One case, parsed.
 pub(crate) struct Case {
@@ -118,9 +128,24 @@ pub(crate) fn play(addr: SocketAddr, case: &Case) -> Result<()> {
 fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
     let text = String::from_utf8_lossy(&res.body);
     let shown: String = text.chars().take(300).collect();
+    if text.contains(CANARY) || res.headers.iter().any(|(_, v)| v.contains(CANARY)) {
+        bail!("the canary secret leaked into the response");
+    }
     if let Some(status) = expect["status"].as_u64() {
         if u64::from(res.status) != status {
             bail!("status {} (expected {status}); body: {shown}", res.status);
+        }
+    }
+    if let Some(list) = expect["status_one_of"].as_array() {
+        if !list
+            .iter()
+            .any(|s| s.as_u64() == Some(u64::from(res.status)))
+        {
+            bail!(
+                "status {} (expected one of {expect}); body: {shown}",
+                res.status,
+                expect = expect["status_one_of"]
+            );
         }
     }
     if let Some(headers) = expect["headers"].as_object() {
@@ -137,6 +162,8 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
     }
     let needs_json = expect.get("json").is_some()
         || expect.get("json_subset").is_some()
+        || expect.get("json_pointers").is_some()
+        || expect.get("json_pointers_absent").is_some()
         || expect.get("problem").is_some();
     if !needs_json {
         return Ok(());
@@ -155,6 +182,23 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
                     "body member {k}: {:?} (expected {v}); body: {shown}",
                     got.get(k)
                 );
+            }
+        }
+    }
+    if let Some(want) = expect.get("json_pointers").and_then(Value::as_object) {
+        for (pointer, v) in want {
+            if got.pointer(pointer) != Some(v) {
+                bail!(
+                    "{pointer}: {:?} (expected {v}); body: {shown}",
+                    got.pointer(pointer)
+                );
+            }
+        }
+    }
+    if let Some(list) = expect.get("json_pointers_absent").and_then(Value::as_array) {
+        for pointer in list.iter().filter_map(Value::as_str) {
+            if let Some(v) = got.pointer(pointer) {
+                bail!("{pointer} should be absent, is {v}");
             }
         }
     }

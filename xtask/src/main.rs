@@ -24,6 +24,9 @@ use util::{cargo, run, step, Service};
 /// Where the end-to-end upstream listens; `fastly.toml`'s local backends point here.
 pub(crate) const UPSTREAM_ADDR: &str = "127.0.0.1:18080";
 
+/// A loopback port nothing listens on: config `REFUSED_URL` points here.
+pub(crate) const REFUSED_URL: &str = "http://127.0.0.1:18081/";
+
 /// A runtime the conformance suite runs on.
 pub(crate) trait Runtime {
     /// Short name for tables: `native`, `workerd`, `viceroy`.
@@ -33,8 +36,11 @@ pub(crate) trait Runtime {
     /// Installs its tools (skipping those present at the pinned version),
     /// builds, and runs the adapter's own tests.
     fn prepare(&self) -> Result<()>;
-    /// Starts it serving the reference app on [`Runtime::addr`], with
-    /// `API_URL` pointing at `http://{UPSTREAM_ADDR}/hello`.
+    /// Starts it serving the reference app (with the `test-routes` feature)
+    /// on [`Runtime::addr`], with config `API_URL` =
+    /// `http://{UPSTREAM_ADDR}/hello`, `ITEMS_URL` = `http://{UPSTREAM_ADDR}/items`,
+    /// `REFUSED_URL` = [`REFUSED_URL`], `UPSTREAM_TIMEOUT_MS` = 2000 and
+    /// secret `API_TOKEN` = [`conformance::CANARY`].
     fn serve(&self) -> Result<Service>;
 }
 
@@ -128,8 +134,28 @@ fn e2e(rt: &dyn Runtime) -> Result<Row> {
     util::ensure_free(rt.addr())?;
     let mut svc = rt.serve()?;
     util::wait_for_port(&mut svc, rt.addr(), Duration::from_secs(120))?;
-    let (passed, failed) = conformance::run_all(rt.name(), rt.addr(), &cases);
+    let (mut passed, mut failed) = conformance::run_all(rt.name(), rt.addr(), &cases);
     svc.check_alive()?;
+    let log = svc.log_path().to_owned();
+    drop(svc);
+    // The canary must not reach the logs either.
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    if logged.contains(conformance::CANARY) {
+        failed += 1;
+        eprintln!(
+            "  FAIL [{}] the canary secret appears in {}",
+            rt.name(),
+            log.display()
+        );
+    } else {
+        passed += 1;
+        eprintln!(
+            "  ok   [{}] no canary secret in {} ({} lines)",
+            rt.name(),
+            log.display(),
+            logged.lines().count()
+        );
+    }
     Ok(Row {
         runtime: rt.name(),
         passed,

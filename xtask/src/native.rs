@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 
 use anyhow::Result;
 
+use crate::conformance::CANARY;
 use crate::util::{cargo, cmd, root, run, Service};
-use crate::{Runtime, UPSTREAM_ADDR};
+use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
 pub(crate) struct Native;
 
@@ -19,7 +20,14 @@ impl Runtime for Native {
     }
 
     fn prepare(&self) -> Result<()> {
-        run(cargo().args(["build", "--quiet", "-p", "anyedge-native"]))
+        run(cargo().args([
+            "build",
+            "--quiet",
+            "-p",
+            "anyedge-native",
+            "--features",
+            "test-routes",
+        ]))
     }
 
     fn serve(&self) -> Result<Service> {
@@ -28,8 +36,10 @@ impl Runtime for Native {
             cmd(root().join("target/debug/anyedge"))
                 .env("ANYEDGE_ADDR", self.addr().to_string())
                 .env("API_URL", format!("http://{UPSTREAM_ADDR}/hello"))
+                .env("ITEMS_URL", format!("http://{UPSTREAM_ADDR}/items"))
+                .env("REFUSED_URL", REFUSED_URL)
                 .env("UPSTREAM_TIMEOUT_MS", "2000")
-                .env("API_TOKEN", "canary-secret-4b1d"),
+                .env("API_TOKEN", CANARY),
         )
     }
 }

@@ -144,28 +144,55 @@ pub(crate) fn npm_bin(name: &str) -> PathBuf {
 pub(crate) struct Service {
     name: String,
     child: Child,
+    log: PathBuf,
 }
 
 impl Service {
     /// Starts `c` in its own process group, so that dropping the service also
-    /// stops what it started (wrangler's workerd, for instance).
+    /// stops what it started (wrangler's workerd, for instance). Its stdout
+    /// and stderr go to `target/e2e-logs/<name>.log`.
     pub(crate) fn start(name: &str, c: &mut Command) -> Result<Service> {
         use std::os::unix::process::CommandExt;
-        eprintln!("$ {} &", show(c));
-        c.process_group(0);
+        let dir = root().join("target/e2e-logs");
+        std::fs::create_dir_all(&dir)?;
+        let file_name: String = name
+            .chars()
+            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+            .collect();
+        let log = dir.join(format!("{file_name}.log"));
+        let out = std::fs::File::create(&log)?;
+        eprintln!("$ {} &    (output: {})", show(c), log.display());
+        c.process_group(0)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out);
         let child = c
             .spawn()
             .with_context(|| format!("could not start {name}: `{}`", show(c)))?;
         Ok(Service {
             name: name.to_owned(),
             child,
+            log,
         })
+    }
+
+    /// Where its output goes.
+    pub(crate) fn log_path(&self) -> &Path {
+        &self.log
     }
 
     /// Fails if the process has already exited.
     pub(crate) fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait()? {
-            bail!("{} exited early with {status}", self.name);
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            bail!(
+                "{} exited early with {status}; last lines of {}:\n{}",
+                self.name,
+                self.log.display(),
+                tail.join("\n")
+            );
         }
         Ok(())
     }

@@ -72,7 +72,7 @@ pub enum Error {
     #[error("{0}")]
     BadRequest(String),
     /// The upstream could not be reached, timed out, or answered badly (502 or 504).
-    #[error("upstream {kind}: {detail}")]
+    #[error("{detail}")]
     Upstream {
         /// What went wrong.
         kind: UpstreamFailure,
@@ -181,7 +181,7 @@ impl From<HttpError> for Error {
         };
         Error::Upstream {
             kind,
-            detail: err.to_string(),
+            detail: format!("upstream request failed: {err}"),
         }
     }
 }

@@ -53,6 +53,7 @@ pub mod reference;
 pub mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod url;
 
 pub use bytes::Bytes;
 pub use client::{HttpClient, HttpError, HttpErrorKind};

@@ -6,8 +6,17 @@
 //!   `API_TOKEN` when set), logs a line, and answers
 //!   `{"message": "Hello, Ada!", "upstream": <the upstream's JSON>}`.
 //!
-//! Config: `API_URL` (required for `/greet`), `UPSTREAM_TIMEOUT_MS` (default
-//! 5000), secret `API_TOKEN` (optional).
+//! - `GET /items/{id}` fetches `{ITEMS_URL}/{id}` (the id percent-encoded as
+//!   one path segment; only the `fields` query parameter is passed on) and
+//!   answers `{"id": <id>, "item": <the upstream's JSON>}`.
+//!
+//! Config: `API_URL` (required for `/greet`), `ITEMS_URL` (required for
+//! `/items`), `UPSTREAM_TIMEOUT_MS` (default 5000), secret `API_TOKEN`
+//! (optional, sent to `API_URL` only).
+//!
+//! With the `test-routes` feature, [`app`] also serves routes that only tests
+//! need: `GET /__test/panic` panics, and `GET /__test/fetch/{var}` fetches the
+//! URL in config variable `{var}` (which must end in `_URL`).
 
 use std::time::Duration;
 
@@ -20,7 +29,7 @@ use crate::client::{HttpClient, Limits};
 use crate::config::Config;
 use crate::error::UpstreamFailure;
 use crate::logging::Logger;
-use crate::{json, Ctx, Error, Host, Request, Response, Result, Router};
+use crate::{json, url, Ctx, Error, Host, Request, Response, Result, Router};
 
 /// Longest accepted name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -63,9 +72,15 @@ pub struct GreetResponse {
 /// # });
 /// ```
 pub fn app<H: Host>() -> Router<H> {
-    Router::new()
+    let router = Router::new()
         .get("/health", health::<H>)
         .post("/greet", greet::<H>)
+        .get("/items/{id}", item::<H>);
+    #[cfg(feature = "test-routes")]
+    let router = router
+        .get("/__test/panic", test_routes::panic::<H>)
+        .get("/__test/fetch/{var}", test_routes::fetch::<H>);
+    router
 }
 
 /// `GET /health`.
@@ -77,8 +92,47 @@ pub async fn health<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
 pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
     let input: GreetRequest = json::read(&req)?;
     let name = validate_name(&input.name)?;
-    let upstream = upstream_request(ctx.config())?;
-    let res = ctx.client().send(upstream).await?;
+    let mut upstream = upstream_request(ctx.config(), "API_URL", "")?;
+    if let Some(token) = ctx.config().secret("API_TOKEN") {
+        let value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| invalid_config("API_TOKEN"))?;
+        upstream.headers_mut().insert(header::AUTHORIZATION, value);
+    }
+    let (status, upstream) = fetch_json(&ctx, upstream).await?;
+    ctx.logger().info(&format!(
+        "greet: name of {} chars, upstream answered {}",
+        name.chars().count(),
+        status.as_u16()
+    ));
+    json::response(
+        StatusCode::OK,
+        &GreetResponse {
+            message: format!("Hello, {name}!"),
+            upstream,
+        },
+    )
+}
+
+/// `GET /items/{id}`.
+pub async fn item<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
+    let id = ctx.param("id").unwrap_or_default().to_owned();
+    let mut suffix = format!("/{}", url::encode_segment(&id)?);
+    if let Some(fields) = url::query_param(req.uri().query().unwrap_or(""), "fields")? {
+        suffix.push_str("?fields=");
+        suffix.push_str(&url::encode_query_value(&fields));
+    }
+    let upstream = upstream_request(ctx.config(), "ITEMS_URL", &suffix)?;
+    let (_, item) = fetch_json(&ctx, upstream).await?;
+    json::response(
+        StatusCode::OK,
+        &serde_json::json!({ "id": id, "item": item }),
+    )
+}
+
+/// Sends `req` and reads a JSON answer: 502 for a redirect, an error status
+/// or a body that is not JSON; the client's errors map to 502/504.
+async fn fetch_json<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<(StatusCode, Value)> {
+    let res = ctx.client().send(req).await?;
     let status = res.status();
     if status.is_redirection() {
         return Err(Error::upstream(
@@ -95,24 +149,13 @@ pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
             format!("upstream answered {}", status.as_u16()),
         ));
     }
-    let upstream: Value = serde_json::from_slice(res.body()).map_err(|e| {
+    let value: Value = serde_json::from_slice(res.body()).map_err(|e| {
         Error::upstream(
             UpstreamFailure::InvalidBody,
             format!("upstream body is not JSON: {e}"),
         )
     })?;
-    ctx.logger().info(&format!(
-        "greet: name of {} chars, upstream answered {}",
-        name.chars().count(),
-        status.as_u16()
-    ));
-    json::response(
-        StatusCode::OK,
-        &GreetResponse {
-            message: format!("Hello, {name}!"),
-            upstream,
-        },
-    )
+    Ok((status, value))
 }
 
 /// Trims `name` and checks it: not empty, at most [`MAX_NAME_CHARS`], no control characters.
@@ -136,11 +179,20 @@ pub fn validate_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-fn upstream_request(config: &impl Config) -> Result<Request> {
-    let url = config.require_var("API_URL")?;
-    let uri: Uri = url.parse().map_err(|_| invalid_config("API_URL"))?;
+/// A `GET` of config variable `var`'s URL with `suffix` (already encoded)
+/// appended to its path.
+fn upstream_request(config: &impl Config, var: &str, suffix: &str) -> Result<Request> {
+    let base = config.require_var(var)?;
+    let url = if suffix.is_empty() {
+        base
+    } else if base.contains(['?', '#']) {
+        return Err(invalid_config(var));
+    } else {
+        format!("{}{suffix}", base.trim_end_matches('/'))
+    };
+    let uri: Uri = url.parse().map_err(|_| invalid_config(var))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(invalid_config("API_URL"));
+        return Err(invalid_config(var));
     }
     let timeout = match config.var("UPSTREAM_TIMEOUT_MS") {
         None => DEFAULT_UPSTREAM_TIMEOUT,
@@ -157,11 +209,6 @@ fn upstream_request(config: &impl Config) -> Result<Request> {
         header::ACCEPT,
         HeaderValue::from_static(json::APPLICATION_JSON),
     );
-    if let Some(token) = config.secret("API_TOKEN") {
-        let value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| invalid_config("API_TOKEN"))?;
-        req.headers_mut().insert(header::AUTHORIZATION, value);
-    }
     req.extensions_mut().insert(Limits {
         timeout,
         ..Limits::default()
@@ -171,12 +218,34 @@ fn upstream_request(config: &impl Config) -> Result<Request> {
 
 fn invalid_config(name: &str) -> Error {
     let problem = match name {
-        "API_URL" => "not an absolute http(s) URL",
         "UPSTREAM_TIMEOUT_MS" => "not a whole number of milliseconds",
-        _ => "not a valid header value",
+        "API_TOKEN" => "not a valid header value",
+        _ => "not an absolute http(s) URL (without a query when paths are appended)",
     };
     Error::Config {
         name: name.into(),
         problem: problem.into(),
+    }
+}
+
+#[cfg(feature = "test-routes")]
+mod test_routes {
+    use super::*;
+
+    /// `GET /__test/panic`: panics, to test each host's panic handling.
+    #[allow(clippy::panic)]
+    pub(super) async fn panic<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
+        panic!("test route /__test/panic panicked on purpose")
+    }
+
+    /// `GET /__test/fetch/{var}`: fetches the URL in config variable `var`.
+    pub(super) async fn fetch<H: Host>(_req: Request, ctx: Ctx<H>) -> Result<Response> {
+        let var = ctx.param("var").unwrap_or_default();
+        if !var.ends_with("_URL") {
+            return Err(Error::BadRequest(format!("`{var}` does not end in _URL")));
+        }
+        let upstream = upstream_request(ctx.config(), var, "")?;
+        let (_, body) = fetch_json(&ctx, upstream).await?;
+        json::response(StatusCode::OK, &body)
     }
 }

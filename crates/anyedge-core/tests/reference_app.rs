@@ -1,5 +1,7 @@
 //! The reference app through the test doubles: happy path and every error mapping.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::rc::Rc;
 
 use anyedge_core::client::{HttpErrorKind, Limits};
@@ -338,4 +340,61 @@ fn upstream_failures_are_502_or_504() {
 fn limits_default_when_absent() {
     let req = anyedge_core::Request::new(Bytes::new());
     assert_eq!(Limits::of(&req), Limits::default());
+}
+
+fn item(path: &str, client: ScriptedClient) -> Run {
+    run_with(
+        "GET",
+        path,
+        None,
+        b"",
+        client,
+        MemoryConfig::new()
+            .with_var("ITEMS_URL", "http://items.test/v1/items/")
+            .with_secret("API_TOKEN", "canary-items"),
+    )
+}
+
+#[test]
+fn items_encode_the_id_as_one_segment_and_pass_only_fields() {
+    let client = ScriptedClient::new().respond_json(200, r#"{"sku":"x"}"#);
+    let run = item("/items/a%2F..%2F%40evil?fields=id,name&host=evil", client);
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(run.body, json!({"id": "a/../@evil", "item": {"sku": "x"}}));
+    let sent = &run.client.requests()[0];
+    assert_eq!(
+        sent.uri,
+        "http://items.test/v1/items/a%2F%2E%2E%2F%40evil?fields=id%2Cname"
+    );
+    // The token is for API_URL only.
+    assert!(sent.headers.get("authorization").is_none());
+}
+
+#[test]
+fn items_reject_dot_segments_and_bad_encoding() {
+    for path in [
+        "/items/..",
+        "/items/%2E%2E",
+        "/items/.",
+        "/items/%ff",
+        "/items/x?fields=%ff",
+    ] {
+        let run = item(path, ScriptedClient::new());
+        assert_problem(&run, 400, "bad-request");
+        assert!(run.client.requests().is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn items_need_their_config() {
+    let run = run_with(
+        "GET",
+        "/items/1",
+        None,
+        b"",
+        ScriptedClient::new(),
+        MemoryConfig::new(),
+    );
+    assert_problem(&run, 500, "configuration");
+    assert!(run.body["detail"].as_str().unwrap().contains("ITEMS_URL"));
 }

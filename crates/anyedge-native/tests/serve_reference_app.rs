@@ -1,6 +1,8 @@
 //! Starts the native host and a real local upstream, and checks the reference
 //! app's routes over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::net::SocketAddr;
 
 use anyedge_native::{EnvConfig, NativeHost, ReqwestClient, ServeOptions, Server};

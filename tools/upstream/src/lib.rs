@@ -10,13 +10,20 @@
 //! | `/big/{bytes}` | 200 JSON string of about `bytes` bytes |
 //! | `/redirect` | 302 to `/hello` |
 //! | `/echo` | 200 JSON of the method, path, query, headers and body received |
+//! | `/items/{id}` | as above by id: `slow` (3 s), `status-{code}`, `text`, `big` (2 MB), `redirect`; any other id: the echo |
+//! | `/data/...` | the transform examples' data sets (`data.rs`) |
 //! | anything else | 404 `{"error":"no such path"}` |
+//!
+//! Paths are matched raw (not percent-decoded), so the echo shows exactly
+//! what arrived.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+
+mod data;
 
 /// Starts the server on `addr` in a background thread; returns the bound address.
 pub fn spawn(addr: &str) -> std::io::Result<SocketAddr> {
@@ -118,7 +125,19 @@ fn respond(req: &Received) -> Answer {
         .target
         .split_once('?')
         .unwrap_or((req.target.as_str(), ""));
+    if let Some((status, value)) = data::respond(path, query) {
+        return json_answer(status, value);
+    }
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = match segments.as_slice() {
+        ["items", "slow"] => vec!["slow", "3000"],
+        ["items", "text"] => vec!["text"],
+        ["items", "big"] => vec!["big", "2000000"],
+        ["items", "redirect"] => vec!["redirect"],
+        ["items", id] if id.starts_with("status-") => vec!["status", &id[7..]],
+        ["items", _] => vec!["echo"],
+        _ => segments,
+    };
     match segments.as_slice() {
         ["hello"] => json_answer(200, json!({"greeting": "Hello from the local upstream"})),
         ["status", code] => {
