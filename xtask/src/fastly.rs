@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use crate::conformance::CANARY;
 use crate::util::{self, cargo, cmd, root, run, step, Service};
-use crate::{Runtime, UPSTREAM_ADDR};
+use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
 /// Viceroy, the local Fastly Compute runtime, pinned.
 const VICEROY_VERSION: &str = "0.22.0";
@@ -28,15 +29,15 @@ const DEMO_UPSTREAM: &str = "127.0.0.1:8788";
 /// The local secret in `fastly.toml`, replaced in the test copy.
 const DEMO_TOKEN: &str = "local-dev-token";
 
-/// The secret the conformance run expects the app to hold (never echoed).
-const TEST_TOKEN: &str = "canary-secret-4b1d";
-
 /// Where the adapter tests' own upstream listens: not [`UPSTREAM_ADDR`], so
 /// they do not collide with an end-to-end run of another runtime.
 const ADAPTER_UPSTREAM: &str = "127.0.0.1:18090";
 
 /// Release build of the reference app.
 const WASM: &str = "target/wasm32-wasip1/release/anyedge-fastly.wasm";
+
+/// The release build with the `test-routes` feature, copied aside for `serve`.
+const E2E_WASM: &str = "target/fastly/anyedge-fastly-test-routes.wasm";
 
 pub(crate) struct Fastly;
 
@@ -71,6 +72,20 @@ impl Runtime for Fastly {
             .env("CARGO_TARGET_DIR", &example_target)
             .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"]))?;
 
+        step("anyedge-fastly release wasm with test routes (for serve)");
+        run(cargo().args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+            "-p",
+            "anyedge-fastly",
+            "--features",
+            "test-routes",
+        ]))?;
+        std::fs::copy(root().join(WASM), root().join(E2E_WASM))?;
+
         step("anyedge-fastly release wasm");
         run(cargo().args([
             "build",
@@ -101,7 +116,7 @@ impl Runtime for Fastly {
                 .arg(&config)
                 .arg("--addr")
                 .arg(self.addr().to_string())
-                .arg(root().join(WASM)),
+                .arg(root().join(E2E_WASM)),
         )
     }
 }
@@ -112,8 +127,8 @@ fn test_dir() -> PathBuf {
 }
 
 /// Writes `target/fastly/{name}`: the root manifest with the upstream moved
-/// to `upstream`, the canary secret, and a backend nothing listens on (for
-/// the adapter's refused-connection test).
+/// to `upstream`, the canary secret, and config `REFUSED_URL` mapped to a
+/// backend `refused` on [`REFUSED_URL`], where nothing listens.
 fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
     let source = root().join("fastly.toml");
     let text =
@@ -126,13 +141,25 @@ fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
             );
         }
     }
+    let refused_origin = REFUSED_URL.trim_end_matches('/');
+    let backends = format!("BACKENDS = \"http://{DEMO_UPSTREAM}=origin\"");
+    if !text.contains(&backends) {
+        bail!("{} no longer contains `{backends}`", source.display());
+    }
     let mut text = text
+        .replace(
+            &backends,
+            &format!(
+                "BACKENDS = \"http://{DEMO_UPSTREAM}=origin {refused_origin}=refused\"\n\
+                 REFUSED_URL = \"{REFUSED_URL}\""
+            ),
+        )
         .replace(DEMO_UPSTREAM, upstream)
-        .replace(DEMO_TOKEN, TEST_TOKEN);
-    text.push_str(
-        "\n# Added by xtask for the adapter tests: a backend nothing listens on.\n\
-         [local_server.backends.refused]\nurl = \"http://127.0.0.1:1\"\n",
-    );
+        .replace(DEMO_TOKEN, CANARY);
+    text.push_str(&format!(
+        "\n# Added by xtask: a backend nothing listens on.\n\
+         [local_server.backends.refused]\nurl = \"{refused_origin}\"\n"
+    ));
     let dir = test_dir();
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(name);

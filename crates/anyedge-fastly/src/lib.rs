@@ -91,7 +91,7 @@ pub use host::{FastlyHost, DEFAULT_CONFIG_STORE, DEFAULT_SECRET_STORE};
 #[cfg(target_arch = "wasm32")]
 pub use logger::FastlyLogger;
 #[cfg(target_arch = "wasm32")]
-pub use serve::{run, serve, serve_with};
+pub use serve::{install_panic_hook, run, serve, serve_with};
 
 #[cfg(target_arch = "wasm32")]
 pub use fastly;

@@ -2,6 +2,7 @@
 //! programs that do more around the app.
 
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyedge_core::{Error, Host, Router};
 
@@ -48,7 +49,39 @@ pub fn serve_with<H: Host>(
 /// }
 /// ```
 pub fn run(router: &Router<FastlyHost>) {
+    install_panic_hook();
     let host = Rc::new(FastlyHost::open());
     host.install_logging();
-    serve_with(router, host, fastly::Request::from_client()).send_to_client();
+    let res = serve_with(router, host, fastly::Request::from_client());
+    RESPONDED.store(true, Ordering::SeqCst);
+    res.send_to_client();
+}
+
+/// Set once the response has gone to the client: a later panic cannot answer.
+static RESPONDED: AtomicBool = AtomicBool::new(false);
+
+/// Makes a panic answer the client with a 500 `internal` problem before
+/// the instance aborts (`wasm32-wasip1` panics abort: there is no unwinding
+/// to catch). The panic is logged to stderr with its location; the client
+/// sees only "the handler panicked". [`run`] installs it; call it first in
+/// a `main` that uses [`serve`] or [`serve_with`] and sends the response
+/// itself.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        eprintln!("ERROR anyedge: handler panicked{location}: {message}");
+        if !RESPONDED.swap(true, Ordering::SeqCst) {
+            let problem = Error::Internal("the handler panicked".into()).to_response();
+            into_fastly_response(problem).send_to_client();
+        }
+    }));
 }
