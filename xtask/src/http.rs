@@ -122,3 +122,101 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
         data = &data[size + 2..];
     }
 }
+
+/// A keep-alive HTTP/1.1 connection for the load run.
+pub(crate) struct Conn {
+    addr: SocketAddr,
+    stream: Option<std::io::BufReader<TcpStream>>,
+}
+
+impl Conn {
+    pub(crate) fn new(addr: SocketAddr) -> Conn {
+        Conn { addr, stream: None }
+    }
+
+    /// Sends one request and reads its response (status, body length),
+    /// reconnecting when the server closed the connection.
+    pub(crate) fn request(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &str,
+        body: &[u8],
+    ) -> Result<(u16, usize)> {
+        use std::io::BufRead;
+        if self.stream.is_none() {
+            let s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5))?;
+            s.set_nodelay(true)?;
+            s.set_read_timeout(Some(Duration::from_secs(30)))?;
+            self.stream = Some(std::io::BufReader::new(s));
+        }
+        let Some(reader) = self.stream.as_mut() else {
+            bail!("no connection");
+        };
+        let head = format!(
+            "{method} {target} HTTP/1.1\r\nhost: {}\r\n{headers}content-length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let mut req = head.into_bytes();
+        req.extend_from_slice(body);
+        reader.get_mut().write_all(&req)?;
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            self.stream = None;
+            bail!("connection closed before the response");
+        }
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("bad status line `{}`", line.trim_end()))?;
+        let (mut length, mut chunked, mut close) = (None, false, false);
+        loop {
+            line.clear();
+            reader.read_line(&mut line)?;
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = l.split_once(':') {
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_ascii_lowercase());
+                match k.as_str() {
+                    "content-length" => length = v.parse::<usize>().ok(),
+                    "transfer-encoding" => chunked = v.contains("chunked"),
+                    "connection" => close = v.contains("close"),
+                    _ => {}
+                }
+            }
+        }
+        let mut size = 0;
+        if method == "HEAD" || status == 204 || status == 304 {
+        } else if chunked {
+            loop {
+                line.clear();
+                reader.read_line(&mut line)?;
+                let n = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                    .with_context(|| format!("bad chunk size `{}`", line.trim()))?;
+                let mut chunk = vec![0; n + 2];
+                reader.read_exact(&mut chunk)?;
+                size += n;
+                if n == 0 {
+                    break;
+                }
+            }
+        } else if let Some(n) = length {
+            let mut buf = vec![0; n];
+            reader.read_exact(&mut buf)?;
+            size = n;
+        } else {
+            let mut buf = Vec::new();
+            reader.read_to_end(&mut buf)?;
+            size = buf.len();
+            close = true;
+        }
+        if close {
+            self.stream = None;
+        }
+        Ok((status, size))
+    }
+}

@@ -11,6 +11,7 @@ mod cloudflare;
 mod conformance;
 mod fastly;
 mod http;
+mod load;
 mod native;
 mod util;
 
@@ -36,6 +37,11 @@ pub(crate) trait Runtime {
     /// Installs its tools (skipping those present at the pinned version),
     /// builds, and runs the adapter's own tests.
     fn prepare(&self) -> Result<()>;
+    /// Whether the served process's own memory is the runtime's (so the load
+    /// run can check it stays flat): true natively, not for wrangler/Viceroy.
+    fn measures_memory(&self) -> bool {
+        false
+    }
     /// Starts it serving the reference app (with the `test-routes` feature)
     /// on [`Runtime::addr`], with config `API_URL` =
     /// `http://{UPSTREAM_ADDR}/hello`, `ITEMS_URL` = `http://{UPSTREAM_ADDR}/items`,
@@ -71,8 +77,12 @@ fn real_main() -> Result<()> {
                 .with_context(|| format!("unknown runtime `{which}`"))?;
             build_upstream()?;
             rt.prepare()?;
-            let row = e2e(rt.as_ref())?;
-            print_table(&[row]);
+            let rows = [e2e(rt.as_ref())?];
+            print_table(&rows);
+            let failed = rows_failed(&rows);
+            if failed > 0 {
+                bail!("{failed} end-to-end checks failed");
+            }
             Ok(())
         }
         Some("conformance") => {
@@ -110,6 +120,34 @@ pub(crate) struct Row {
     passed: usize,
     failed: usize,
     seconds: f64,
+    load: Option<load::LoadReport>,
+    /// Resident memory after warm-up and at the end of the load run, KiB.
+    memory: Option<(u64, u64)>,
+}
+
+impl Row {
+    fn load_failures(&self) -> usize {
+        let mut n = 0;
+        if let Some(l) = &self.load {
+            n += usize::from(l.transport_errors > 0 || l.wrong_status > 0 || l.requests == 0);
+        }
+        if let Some((start, end)) = self.memory {
+            n += usize::from(!memory_flat(start, end));
+        }
+        n
+    }
+}
+
+/// Flat: the end of the run uses at most 25% + 4 MiB more than after warm-up.
+fn memory_flat(start_kib: u64, end_kib: u64) -> bool {
+    end_kib <= start_kib + start_kib / 4 + 4096
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn build_upstream() -> Result<()> {
@@ -136,6 +174,51 @@ fn e2e(rt: &dyn Runtime) -> Result<Row> {
     util::wait_for_port(&mut svc, rt.addr(), Duration::from_secs(120))?;
     let (mut passed, mut failed) = conformance::run_all(rt.name(), rt.addr(), &cases);
     svc.check_alive()?;
+
+    let secs = env_number("ANYEDGE_LOAD_SECS", 20);
+    let conns = env_number("ANYEDGE_LOAD_CONNS", 32) as usize;
+    let (mut load, mut memory) = (None, None);
+    if secs > 0 {
+        eprintln!(
+            "[{}] load: {conns} connections for {secs} s, mixed valid and invalid requests",
+            rt.name()
+        );
+        let pid = svc.pid();
+        let load_started = Instant::now();
+        let (mut start_kib, mut end_kib) = (None, None);
+        let report = load::run(rt.addr(), conns, Duration::from_secs(secs), || {
+            if rt.measures_memory() {
+                let kib = load::rss_kib(pid);
+                if start_kib.is_none()
+                    && load_started.elapsed() >= Duration::from_secs(secs.min(15) / 5 + 1)
+                {
+                    start_kib = kib;
+                }
+                end_kib = kib.or(end_kib);
+            }
+        });
+        eprintln!(
+            "[{}] load: {} requests, {} transport errors, {} wrong statuses, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms{}",
+            rt.name(),
+            report.requests,
+            report.transport_errors,
+            report.wrong_status,
+            report.rps(),
+            report.p50_ms,
+            report.p99_ms,
+            report.first_error.as_deref().map(|e| format!("; first error: {e}")).unwrap_or_default()
+        );
+        if let (Some(a), Some(b)) = (start_kib, end_kib) {
+            eprintln!(
+                "[{}] memory: {a} KiB after warm-up, {b} KiB at the end: {}",
+                rt.name(),
+                if memory_flat(a, b) { "flat" } else { "GROWING" }
+            );
+            memory = Some((a, b));
+        }
+        load = Some(report);
+        svc.check_alive()?;
+    }
     let log = svc.log_path().to_owned();
     drop(svc);
     // The canary must not reach the logs either.
@@ -161,15 +244,34 @@ fn e2e(rt: &dyn Runtime) -> Result<Row> {
         passed,
         failed,
         seconds: started.elapsed().as_secs_f64(),
+        load,
+        memory,
     })
 }
 
 fn print_table(rows: &[Row]) {
-    println!("\n| runtime | cases passed | cases failed | seconds |");
-    println!("|---|---:|---:|---:|");
+    println!("\n| runtime | cases passed | cases failed | requests | errors | req/s | p50 ms | p99 ms | memory KiB (warm → end) | seconds |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     for r in rows {
+        let (requests, errors, rps, p50, p99) = match &r.load {
+            Some(l) => (
+                l.requests.to_string(),
+                (l.transport_errors + l.wrong_status).to_string(),
+                format!("{:.0}", l.rps()),
+                format!("{:.2}", l.p50_ms),
+                format!("{:.2}", l.p99_ms),
+            ),
+            None => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
+        };
+        let memory = match r.memory {
+            Some((a, b)) => format!(
+                "{a} → {b} ({})",
+                if memory_flat(a, b) { "flat" } else { "growing" }
+            ),
+            None => "-".into(),
+        };
         println!(
-            "| {} | {} | {} | {:.1} |",
+            "| {} | {} | {} | {requests} | {errors} | {rps} | {p50} | {p99} | {memory} | {:.0} |",
             r.runtime, r.passed, r.failed, r.seconds
         );
     }
@@ -207,10 +309,15 @@ fn test_all() -> Result<()> {
     }
     print_table(&rows);
     let passed: usize = rows.iter().map(|r| r.passed).sum();
-    let failed: usize = rows.iter().map(|r| r.failed).sum();
+    let failed = rows_failed(&rows);
     println!("\nend-to-end: {passed} passed, {failed} failed");
     if failed > 0 {
-        bail!("{failed} end-to-end cases failed");
+        bail!("{failed} end-to-end checks failed");
     }
     Ok(())
+}
+
+/// Failed cases plus failed load checks (errors, wrong statuses, memory).
+fn rows_failed(rows: &[Row]) -> usize {
+    rows.iter().map(|r| r.failed + r.load_failures()).sum()
 }

@@ -19,6 +19,10 @@ impl Runtime for Native {
         SocketAddr::from(([127, 0, 0, 1], 18787))
     }
 
+    fn measures_memory(&self) -> bool {
+        true
+    }
+
     fn prepare(&self) -> Result<()> {
         run(cargo().args([
             "build",

@@ -176,6 +176,11 @@ impl Service {
         })
     }
 
+    /// Its process id (also its process group's).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Where its output goes.
     pub(crate) fn log_path(&self) -> &Path {
         &self.log
