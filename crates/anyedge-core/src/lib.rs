@@ -53,6 +53,8 @@ pub mod reference;
 pub mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "transform")]
+pub mod transform;
 pub mod url;
 
 pub use bytes::Bytes;

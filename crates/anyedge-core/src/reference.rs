@@ -80,6 +80,16 @@ pub fn app<H: Host>() -> Router<H> {
     let router = router
         .get("/__test/panic", test_routes::panic::<H>)
         .get("/__test/fetch/{var}", test_routes::fetch::<H>);
+    // The routes of the embedded routes file (`anyedge.toml`); a broken file
+    // is reported by the test that checks it, and here only logged.
+    #[cfg(feature = "transform")]
+    let router = match crate::transform::Routes::embedded() {
+        Ok(routes) => routes.install(router),
+        Err(e) => {
+            log::error!(target: "anyedge", "transform routes not installed: {e}");
+            router
+        }
+    };
     router
 }
 
