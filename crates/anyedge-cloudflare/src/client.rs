@@ -16,8 +16,12 @@ pub struct FetchClient;
 
 /// What kind of failure a rejected `fetch` is, from the runtime's message.
 ///
-/// workerd rejects a fetch with a `TypeError` whose message is the only clue;
-/// a refused or unroutable connection says so, anything else is `Other`.
+/// workerd rejects a fetch with an error whose message is the only clue. A
+/// refused connection surfaces as `Network connection lost.` (observed with
+/// wrangler 4.86.0: nothing listening on the port); since the promise of
+/// `fetch` itself rejected, no response head arrived, so the upstream could
+/// not be reached: [`HttpErrorKind::Refused`]. A connection lost while the
+/// body streams fails the body read instead, which is `Other`.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn classify_fetch_error(message: &str) -> HttpErrorKind {
     let m = message.to_ascii_lowercase();
@@ -30,6 +34,7 @@ pub(crate) fn classify_fetch_error(message: &str) -> HttpErrorKind {
         "network is unreachable",
         "dns lookup failed",
         "could not resolve",
+        "network connection lost",
     ];
     if refused.iter().any(|needle| m.contains(needle)) {
         HttpErrorKind::Refused
@@ -115,7 +120,11 @@ mod tests {
             HttpErrorKind::InvalidRequest
         );
         assert_eq!(
-            classify_fetch_error("TypeError: Network connection lost."),
+            classify_fetch_error("Error: Network connection lost."),
+            HttpErrorKind::Refused
+        );
+        assert_eq!(
+            classify_fetch_error("TypeError: Response body is already used"),
             HttpErrorKind::Other
         );
     }

@@ -9,14 +9,16 @@
 //!   [`FetchClient`] (outbound HTTP over `fetch`, redirects not followed,
 //!   timeout via `AbortController`, body size limit), [`ConsoleLogger`]
 //!   (the console), [`EnvConfig`] (`env.var` / `env.secret`).
-//! - [`serve`]: runs your router for one request; call it from your own
+//! - [`export_fetch!`]: exports your router as the Worker's `fetch`
+//!   handler (built once per instance); [`fetch_promise`] and [`serve`] are
+//!   the functions under it, for your own `#[wasm_bindgen]` export or
 //!   `#[event(fetch)]`.
 //! - Feature `reference-app` (default): this crate's cdylib is the reference
-//!   app's Worker (`#[event(fetch)]` over [`anyedge_core::reference::app`]).
-//!   Depend on the crate with `default-features = false` to export your own
-//!   `fetch` instead (see `examples/cloudflare-custom`).
-//! - Feature `panic-route`: adds `GET /__panic` to the reference app, which
-//!   panics. For tests only.
+//!   app's Worker ([`anyedge_core::reference::app`]). Depend on the crate
+//!   with `default-features = false` to export your own `fetch` instead (see
+//!   `examples/cloudflare-custom`).
+//! - Feature `test-routes`: the reference app's test-only routes
+//!   (`/__test/panic`, `/__test/fetch/{var}`), for the end-to-end suite.
 //!
 //! ## Your own app
 //!
@@ -27,13 +29,21 @@
 //! [dependencies]
 //! anyedge-core = "0.1"
 //! anyedge-cloudflare = { version = "0.1", default-features = false }
-//! worker = { version = "0.8", default-features = false }
 //! ```
 //!
-//! then an `#[event(fetch)]` that calls [`serve`] with a router built once
-//! per instance (the example is in [`serve`]'s docs), and
-//! `worker-build --release` + `wrangler dev` / `wrangler deploy`.
+//! ```ignore
+//! pub fn routes<H: anyedge_core::Host>() -> anyedge_core::Router<H> { /* … */ }
 //!
+//! #[cfg(target_arch = "wasm32")]
+//! anyedge_cloudflare::export_fetch!(routes());
+//! ```
+//!
+//! then `worker-build --release` and `wrangler dev` / `wrangler deploy`
+//! (the root `wrangler.toml` shows the offline build command). Build one
+//! Worker cdylib per cargo invocation: building it together with
+//! `anyedge-cloudflare`'s own cdylib unifies the `reference-app` feature
+//! and exports `fetch` twice.
+
 //! ## Request and response mapping
 //!
 //! The [`Request`](anyedge_core::Request) a handler sees has the method, the
@@ -47,30 +57,33 @@
 //! ## Panics
 //!
 //! `wasm32-unknown-unknown` builds abort on panic. What happens, as observed
-//! in workerd (wrangler 4.86.0, `cargo xtask e2e cloudflare` checks it with
-//! the `panic-route` feature):
+//! in workerd (wrangler 4.86.0; `cargo xtask e2e cloudflare` checks it with
+//! `GET /__test/panic` and the request after it):
 //!
-//! 1. The panic hook [`serve`] installs logs the message and location with
-//!    `console.error` (`PANIC anyedge: panicked at src/…: <message>`).
-//! 2. The module traps (`RuntimeError: unreachable`). The trap happens in
-//!    a future polled from a JS microtask, so the handler's promise never
-//!    settles: workerd answers that request itself with a 500 `text/plain`
-//!    ("The Workers runtime canceled this request because it detected that
-//!    your Worker's code had hung…"), not an anyedge problem+json body.
-//! 3. The JS shim that `worker-build` generates sees the
-//!    `WebAssembly.RuntimeError` (it logs `Critical RuntimeError:
-//!    unreachable`) and marks the wasm instance broken. On the next request
-//!    it resets the instance (`Reinitializing Wasm application`): fresh
-//!    linear memory, so the router, the panic hook and the log bridge are
-//!    built again, and that request and the ones after it are served
-//!    normally. Anything kept in wasm memory (thread-locals, statics) is lost
-//!    at the reset, and requests in flight in the same instance fail with
-//!    the same 500 (observed: a `POST /greet` waiting on its upstream when
-//!    another request panicked).
+//! 1. The panic hook (installed on the first request) logs the message and
+//!    location with `console.error` (`PANIC anyedge: panicked at …`), then
+//!    resolves the promise of every request in flight in the instance with
+//!    a 500 `internal` problem+json response ([`fetch_promise`] keeps their
+//!    `resolve` functions on the JS side for this).
+//! 2. The module traps (`RuntimeError: unreachable`); the JS shim that
+//!    `worker-build` generates sees the `WebAssembly.RuntimeError` (it logs
+//!    `Critical RuntimeError: unreachable`) and marks the instance broken.
+//! 3. On the next request the shim resets the wasm instance
+//!    (`Reinitializing Wasm application`): fresh linear memory, so the
+//!    router, the panic hook and the log bridge are built again, and that
+//!    request and the ones after it are served normally. Anything kept in
+//!    wasm memory (thread-locals, statics) is lost at the reset.
+//!
+//! Without the hook's answer (a `fetch` written with `#[event(fetch)]` over
+//! [`serve`]), the trap leaves the request's promise pending: workerd then
+//! answers it with its own 500 `text/plain` ("The Workers runtime canceled
+//! this request because it detected that your Worker's code had hung…"), and
+//! so does every other request in flight in that instance (observed with a
+//! `POST /greet` waiting on its upstream when another request panicked).
 
-#[cfg(target_arch = "wasm32")]
-pub use serve::serve;
 pub use serve::DEFAULT_LOG_LEVEL;
+#[cfg(target_arch = "wasm32")]
+pub use serve::{fetch_promise, serve};
 
 pub use client::FetchClient;
 pub use config::EnvConfig;
@@ -87,3 +100,11 @@ pub mod reference;
 mod serve;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_tests;
+
+/// What [`export_fetch!`] expands to needs; not a public API.
+#[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
+pub mod __private {
+    pub use anyedge_core::Router;
+    pub use worker::{js_sys, wasm_bindgen, web_sys, Env, Request};
+}

@@ -1,14 +1,22 @@
-//! The entry point: [`serve`] runs an anyedge [`Router`] for one request.
+//! The entry points: [`serve`] runs an anyedge [`Router`] for one request;
+//! [`fetch_promise`] (what [`export_fetch!`](crate::export_fetch) exports)
+//! does the same and also answers a request whose handler panics.
 
+#[cfg(target_arch = "wasm32")]
+use std::cell::RefCell;
 #[cfg(target_arch = "wasm32")]
 use std::rc::Rc;
 
 use anyedge_core::logging::LevelFilter;
 #[cfg(target_arch = "wasm32")]
 use anyedge_core::{Config, Error, Router};
+#[cfg(target_arch = "wasm32")]
+use worker::js_sys;
+#[cfg(target_arch = "wasm32")]
+use worker::wasm_bindgen::JsValue;
 
 #[cfg(target_arch = "wasm32")]
-use crate::convert::{request_from_worker, response_to_worker};
+use crate::convert::{js_message, request_from_worker, response_to_worker};
 #[cfg(target_arch = "wasm32")]
 use crate::CloudflareHost;
 
@@ -16,7 +24,7 @@ use crate::CloudflareHost;
 pub const DEFAULT_LOG_LEVEL: LevelFilter = LevelFilter::Info;
 
 /// Runs `router` for one Workers request: converts the request (refusing a
-/// body over [`Router::body_limit`] with a 413 before reading it when
+/// body over [`Router::body_limit`] with a 413, before reading it when
 /// `Content-Length` announces it), handles it with a [`CloudflareHost`] over
 /// `env`, and converts the response back.
 ///
@@ -25,24 +33,10 @@ pub const DEFAULT_LOG_LEVEL: LevelFilter = LevelFilter::Info;
 /// macros to the console at the `LOG_LEVEL` variable's level (default
 /// [`DEFAULT_LOG_LEVEL`]).
 ///
-/// Build the router once per instance, not per request, e.g. in a
-/// `thread_local!` (a Worker instance is single-threaded):
-///
-/// ```ignore
-/// use std::rc::Rc;
-/// use anyedge_cloudflare::{serve, CloudflareHost};
-/// use anyedge_core::Router;
-///
-/// thread_local! {
-///     static APP: Rc<Router<CloudflareHost>> = Rc::new(my_app::routes());
-/// }
-///
-/// #[worker::event(fetch)]
-/// async fn fetch(req: worker::Request, env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
-///     let app = APP.with(Rc::clone);
-///     serve(&app, req, env).await
-/// }
-/// ```
+/// Use it from your own `#[worker::event(fetch)]` when you need to do more
+/// around it; otherwise prefer [`export_fetch!`](crate::export_fetch), which
+/// also answers a request whose handler panics with a 500 problem (with
+/// `#[event(fetch)]` such a request gets workerd's own 500, see the crate docs).
 ///
 /// # Errors
 /// Only when not even an error response can be built in JS (the runtime
@@ -63,7 +57,7 @@ pub async fn serve(
     match response_to_worker(res) {
         Ok(res) => Ok(res),
         Err(e) => {
-            let message = crate::convert::js_message(&e);
+            let message = js_message(&e);
             worker::console_error!("ERROR anyedge: could not build the response: {message}");
             let fallback = Error::Internal(
                 "the response could not be converted for the Workers runtime; see the Worker's logs"
@@ -74,6 +68,81 @@ pub async fn serve(
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+thread_local! {
+    /// The `resolve` functions of the promises [`fetch_promise`] returned
+    /// and has not settled yet, by request number.
+    static IN_FLIGHT: RefCell<Vec<(u64, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `router` for one request like [`serve`], and returns the promise the
+/// Workers runtime awaits.
+///
+/// The promise is settled from JS's side of the call, so it does not depend
+/// on the wasm instance surviving the request: if a handler panics, the panic
+/// hook resolves every in-flight promise with a 500 `internal` problem before
+/// the module traps (the trap would otherwise leave them pending until
+/// workerd gives up on them). The instance is then reset by the
+/// `worker-build` shim on the next request.
+///
+/// [`export_fetch!`](crate::export_fetch) exports a `fetch` that calls it.
+#[cfg(target_arch = "wasm32")]
+pub fn fetch_promise(
+    router: Rc<Router<CloudflareHost>>,
+    req: worker::Request,
+    env: worker::Env,
+) -> js_sys::Promise {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        IN_FLIGHT.with(|f| {
+            if let Ok(mut f) = f.try_borrow_mut() {
+                f.push((id, resolve));
+            }
+        });
+    });
+    worker::wasm_bindgen_futures::spawn_local(async move {
+        let res = serve(&router, req, env).await;
+        let Some(resolve) = take_resolver(id) else {
+            return;
+        };
+        let value = match res {
+            Ok(res) => JsValue::from(worker::web_sys::Response::from(res)),
+            Err(e) => {
+                worker::console_error!("ERROR anyedge: {e}");
+                return settle_with_internal(&resolve, "the response could not be built");
+            }
+        };
+        let _ = resolve.call1(&JsValue::NULL, &value);
+    });
+    promise
+}
+
+#[cfg(target_arch = "wasm32")]
+fn take_resolver(id: u64) -> Option<js_sys::Function> {
+    IN_FLIGHT.with(|f| {
+        let mut f = f.try_borrow_mut().ok()?;
+        let at = f.iter().position(|(i, _)| *i == id)?;
+        Some(f.swap_remove(at).1)
+    })
+}
+
+/// Resolves with a 500 `internal` problem (no details: they are in the logs).
+#[cfg(target_arch = "wasm32")]
+fn settle_with_internal(resolve: &js_sys::Function, what: &str) {
+    let res = Error::Internal(format!("{what}; see the Worker's logs")).to_response();
+    if let Ok(res) = response_to_worker(res) {
+        let _ = resolve.call1(
+            &JsValue::NULL,
+            &JsValue::from(worker::web_sys::Response::from(res)),
+        );
+    }
+}
+
 /// Installs the panic hook and the log bridge, once per instance.
 #[cfg(target_arch = "wasm32")]
 fn init_instance(host: &CloudflareHost) {
@@ -81,6 +150,15 @@ fn init_instance(host: &CloudflareHost) {
     INIT.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
             worker::console_error!("PANIC anyedge: {info}");
+            // The module traps right after this hook: answer what is in flight now.
+            let pending = IN_FLIGHT.with(|f| {
+                f.try_borrow_mut()
+                    .map(|mut f| std::mem::take(&mut *f))
+                    .unwrap_or_default()
+            });
+            for (_, resolve) in pending {
+                settle_with_internal(&resolve, "the handler panicked");
+            }
         }));
         let level = anyedge_core::Host::config(host)
             .var("LOG_LEVEL")
@@ -88,4 +166,37 @@ fn init_instance(host: &CloudflareHost) {
             .unwrap_or(DEFAULT_LOG_LEVEL);
         anyedge_core::logging::install(crate::ConsoleLogger, level);
     });
+}
+
+/// Exports the Worker's `fetch` handler, serving the router that `$routes`
+/// (an expression of type `Router<CloudflareHost>`) builds once per Worker
+/// instance, through [`fetch_promise`]. Use it once, at the top level of
+/// your cdylib crate (which must not also use `#[event(fetch)]`):
+///
+/// ```ignore
+/// anyedge_cloudflare::export_fetch!(my_app::routes());
+/// ```
+#[macro_export]
+macro_rules! export_fetch {
+    ($routes:expr) => {
+        ::std::thread_local! {
+            static __ANYEDGE_APP: ::std::rc::Rc<
+                $crate::__private::Router<$crate::CloudflareHost>,
+            > = ::std::rc::Rc::new($routes);
+        }
+
+        /// The Worker's `fetch` handler (generated by `anyedge_cloudflare::export_fetch!`).
+        #[$crate::__private::wasm_bindgen::prelude::wasm_bindgen(
+                    js_name = fetch,
+                    wasm_bindgen = $crate::__private::wasm_bindgen
+                )]
+        pub fn __anyedge_fetch(
+            req: $crate::__private::web_sys::Request,
+            env: $crate::__private::Env,
+            _ctx: $crate::__private::wasm_bindgen::JsValue,
+        ) -> $crate::__private::js_sys::Promise {
+            let app = __ANYEDGE_APP.with(::std::rc::Rc::clone);
+            $crate::fetch_promise(app, $crate::__private::Request::from(req), env)
+        }
+    };
 }

@@ -3,7 +3,7 @@
 //!
 //! It depends on `anyedge-cloudflare` with `default-features = false` (no
 //! reference app, so no conflicting `fetch` export) and exports its own
-//! `#[event(fetch)]`. Build it with
+//! `fetch` with [`anyedge_cloudflare::export_fetch!`]. Build it with
 //! `worker-build --release examples/cloudflare-custom`.
 
 use anyedge_core::{json, Ctx, Error, Host, Request, Response, Result, Router};
@@ -52,28 +52,9 @@ pub fn routes<H: Host>() -> Router<H> {
         .max_body_bytes(16 * 1024)
 }
 
+// The Worker's `fetch`: this project's router, built once per instance.
 #[cfg(target_arch = "wasm32")]
-mod worker_entry {
-    use std::rc::Rc;
-
-    use anyedge_cloudflare::CloudflareHost;
-    use anyedge_core::Router;
-
-    thread_local! {
-        // Built once per Worker instance.
-        static APP: Rc<Router<CloudflareHost>> = Rc::new(super::routes());
-    }
-
-    #[worker::event(fetch)]
-    async fn fetch(
-        req: worker::Request,
-        env: worker::Env,
-        _ctx: worker::Context,
-    ) -> worker::Result<worker::Response> {
-        let app = APP.with(Rc::clone);
-        anyedge_cloudflare::serve(&app, req, env).await
-    }
-}
+anyedge_cloudflare::export_fetch!(routes());
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
