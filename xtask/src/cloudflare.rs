@@ -268,6 +268,7 @@ fn write_e2e_config() -> Result<PathBuf> {
          [vars]\n\
          API_URL = \"http://{UPSTREAM_ADDR}/hello\"\n\
          ITEMS_URL = \"http://{UPSTREAM_ADDR}/items\"\n\
+         DATA_URL = \"http://{UPSTREAM_ADDR}\"\n\
          REFUSED_URL = \"{REFUSED_URL}\"\n\
          UPSTREAM_TIMEOUT_MS = \"2000\"\n",
         main.display()
