@@ -41,6 +41,7 @@ impl Runtime for Native {
                 .env("ANYEDGE_ADDR", self.addr().to_string())
                 .env("API_URL", format!("http://{UPSTREAM_ADDR}/hello"))
                 .env("ITEMS_URL", format!("http://{UPSTREAM_ADDR}/items"))
+                .env("DATA_URL", format!("http://{UPSTREAM_ADDR}"))
                 .env("REFUSED_URL", REFUSED_URL)
                 .env("UPSTREAM_TIMEOUT_MS", "2000")
                 .env("API_TOKEN", CANARY),
