@@ -25,7 +25,7 @@ const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// wasm-bindgen-cli, pinned: must equal the `wasm-bindgen` in Cargo.lock.
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
 /// Must match `compatibility_date` in the root `wrangler.toml`.
-const COMPATIBILITY_DATE: &str = "2026-04-01";
+pub(crate) const COMPATIBILITY_DATE: &str = "2026-04-01";
 
 pub(crate) struct Cloudflare;
 
@@ -128,14 +128,14 @@ fn wrangler(tools: &Tools) -> Command {
 }
 
 /// The pinned tools worker-build runs instead of downloading them.
-struct Tools {
+pub(crate) struct Tools {
     worker_build: PathBuf,
     wasm_bindgen: PathBuf,
     test_runner: PathBuf,
 }
 
 impl Tools {
-    fn ensure() -> Result<Tools> {
+    pub(crate) fn ensure() -> Result<Tools> {
         let wasm_bindgen = util::ensure_cargo_tool(
             "wasm-bindgen",
             "wasm-bindgen-cli",
@@ -188,7 +188,7 @@ impl Tools {
     }
 
     /// `worker-build --release` of `krate` into `out` (absolute), with extra cargo args.
-    fn worker_build(&self, krate: &str, out: &Path, cargo_args: &[&str]) -> Result<()> {
+    pub(crate) fn worker_build(&self, krate: &str, out: &Path, cargo_args: &[&str]) -> Result<()> {
         let mut c = cmd(&self.worker_build);
         self.apply_env(&mut c);
         c.args(["--release", "--out-dir"])

@@ -21,7 +21,7 @@ use crate::util::{self, cargo, cmd, root, run, step, Service};
 use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
 /// Viceroy, the local Fastly Compute runtime, pinned.
-const VICEROY_VERSION: &str = "0.22.0";
+pub(crate) const VICEROY_VERSION: &str = "0.22.0";
 
 /// The demo upstream `fastly.toml` points at (the README's `cargo run` story).
 const DEMO_UPSTREAM: &str = "127.0.0.1:8788";

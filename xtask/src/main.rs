@@ -7,6 +7,7 @@
 //! - `cargo xtask e2e <native|cloudflare|fastly>`: one runtime end to end.
 //! - `cargo xtask conformance <host:port>`: the suite against a running host.
 
+mod bench;
 mod cloudflare;
 mod conformance;
 mod fastly;
@@ -69,6 +70,7 @@ fn real_main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test_all(),
+        Some("bench") => bench::run(&args[1..]),
         Some("e2e") => {
             let which = args.get(1).map(String::as_str).unwrap_or("native");
             let rt = runtimes()

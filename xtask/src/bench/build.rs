@@ -1,0 +1,162 @@
+//! Builds everything the bench measures, release profile, into `target/bench`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cloudflare::Tools;
+use crate::util::{self, cargo, cmd, npm_bin, root, run, step};
+
+/// What the bench runs and weighs.
+pub(crate) struct Artifacts {
+    /// worker-build output (`index.js` + `index_bg.wasm`) of the reference app.
+    pub(crate) cf_anyedge: PathBuf,
+    /// worker-build output of `benches/baseline-cloudflare`.
+    pub(crate) cf_baseline: PathBuf,
+    /// worker-build output of `benches/anyedge-transform`.
+    pub(crate) cf_transform: PathBuf,
+    /// `index.js` of the plain JavaScript Worker.
+    pub(crate) js_plain: PathBuf,
+    /// `index.js` of the Hono Worker (bundled).
+    pub(crate) js_hono: PathBuf,
+    /// The reference app for Fastly.
+    pub(crate) fastly_anyedge: PathBuf,
+    /// `benches/baseline-fastly`.
+    pub(crate) fastly_baseline: PathBuf,
+}
+
+/// `target/bench/{name}`.
+pub(crate) fn out(name: &str) -> PathBuf {
+    root().join("target/bench").join(name)
+}
+
+/// Builds every artifact (cargo and worker-build skip what is up to date).
+pub(crate) fn all() -> Result<Artifacts> {
+    util::ensure_targets()?;
+    util::ensure_npm()?;
+    check_profiles()?;
+    let tools = Tools::ensure()?;
+
+    step("bench: Cloudflare builds (worker-build --release, wasm-opt)");
+    let cf_anyedge = out("cf-anyedge");
+    tools.worker_build("crates/anyedge-cloudflare", &cf_anyedge, &[])?;
+    let cf_baseline = out("cf-baseline");
+    tools.worker_build("benches/baseline-cloudflare", &cf_baseline, &[])?;
+    let cf_transform = out("cf-transform");
+    tools.worker_build("benches/anyedge-transform", &cf_transform, &[])?;
+
+    step("bench: JavaScript Workers (plain, Hono bundled with esbuild)");
+    let js_plain = out("js-plain");
+    std::fs::create_dir_all(&js_plain)?;
+    std::fs::copy(
+        root().join("benches/js/plain.js"),
+        js_plain.join("index.js"),
+    )?;
+    let js_hono = out("js-hono");
+    std::fs::create_dir_all(&js_hono)?;
+    run(cmd(npm_bin("esbuild"))
+        .arg(root().join("benches/js/hono.js"))
+        .args([
+            "--bundle",
+            "--format=esm",
+            "--platform=neutral",
+            "--minify",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", js_hono.join("index.js").display())))?;
+
+    step("bench: Fastly builds (wasm32-wasip1, release)");
+    run(cargo().args([
+        "build",
+        "--quiet",
+        "--release",
+        "--target",
+        "wasm32-wasip1",
+        "-p",
+        "anyedge-fastly",
+    ]))?;
+    let fastly_anyedge = out("fastly-anyedge.wasm");
+    std::fs::create_dir_all(out(""))?;
+    std::fs::copy(
+        root().join("target/wasm32-wasip1/release/anyedge-fastly.wasm"),
+        &fastly_anyedge,
+    )?;
+    let manifest = root().join("benches/baseline-fastly/Cargo.toml");
+    run(cargo()
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
+        .arg("--manifest-path")
+        .arg(&manifest))?;
+    let fastly_baseline = out("fastly-baseline.wasm");
+    std::fs::copy(
+        root().join("benches/baseline-fastly/target/wasm32-wasip1/release/baseline-fastly.wasm"),
+        &fastly_baseline,
+    )?;
+
+    Ok(Artifacts {
+        cf_anyedge,
+        cf_baseline,
+        cf_transform,
+        js_plain,
+        js_hono,
+        fastly_anyedge,
+        fastly_baseline,
+    })
+}
+
+/// The `[profile.release]` table of a manifest, as text.
+fn release_profile(manifest: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("read {}", manifest.display()))?;
+    let mut lines = text.lines().skip_while(|l| l.trim() != "[profile.release]");
+    let mut table = String::new();
+    if let Some(head) = lines.next() {
+        table.push_str(head);
+        table.push('\n');
+    }
+    for l in lines {
+        if l.trim_start().starts_with('[') {
+            break;
+        }
+        if !l.trim().is_empty() && !l.trim_start().starts_with('#') {
+            table.push_str(l.trim());
+            table.push('\n');
+        }
+    }
+    Ok(table)
+}
+
+/// Fails unless every bench crate (its own workspace) has the root's release profile.
+fn check_profiles() -> Result<()> {
+    let want = release_profile(&root().join("Cargo.toml"))?;
+    for krate in [
+        "baseline-cloudflare",
+        "baseline-fastly",
+        "anyedge-transform",
+    ] {
+        let manifest = root().join("benches").join(krate).join("Cargo.toml");
+        let got = release_profile(&manifest)?;
+        if got != want {
+            bail!(
+                "{} has a different [profile.release] than the root Cargo.toml; keep them equal:\n{want}",
+                manifest.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Size of `path` and of its `gzip -9`, in bytes.
+pub(crate) fn sizes(path: &Path) -> Result<(u64, u64)> {
+    let raw = std::fs::metadata(path)
+        .with_context(|| format!("{} was not built", path.display()))?
+        .len();
+    let gz = cmd("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .context("run gzip")?;
+    if !gz.status.success() {
+        bail!("gzip {} failed", path.display());
+    }
+    Ok((raw, gz.stdout.len() as u64))
+}
