@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use anyedge_core::logging::{self, LevelFilter};
 use anyedge_core::{Error, Request, Response, Router};
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Buf, Bytes};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
@@ -210,16 +211,25 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Error::PayloadTooLarge { limit }.to_response();
+        return too_large(body, limit).await;
     }
-    let body = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return Error::PayloadTooLarge { limit }.to_response();
-        }
-        Err(e) => {
-            return Error::BadRequest(format!("could not read the request body: {e}"))
-                .to_response();
+    let mut body = std::pin::pin!(body);
+    let mut buf = Vec::new();
+    let body = loop {
+        match body.as_mut().frame().await {
+            None => break Bytes::from(buf),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > limit {
+                        return too_large(body, limit).await;
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Some(Err(e)) => {
+                return Error::BadRequest(format!("could not read the request body: {e}"))
+                    .to_response();
+            }
         }
     };
     let req = Request::from_parts(parts, body);
@@ -230,6 +240,29 @@ async fn handle(
             Error::Internal("the handler panicked".into()).to_response()
         }
     }
+}
+
+/// Largest oversized upload read (and discarded) before answering 413, so
+/// that clients which write the whole body before reading get the answer
+/// instead of a broken pipe. Past it, the 413 is sent and the connection closed.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Drains up to [`DRAIN_LIMIT`] of `body`, then answers 413.
+async fn too_large<B>(body: B, limit: usize) -> Response
+where
+    B: hyper::body::Body,
+{
+    let mut body = std::pin::pin!(body);
+    let mut drained = 0usize;
+    while drained <= DRAIN_LIMIT {
+        match body.as_mut().frame().await {
+            Some(Ok(frame)) => {
+                drained += frame.data_ref().map_or(0, |d| d.remaining());
+            }
+            _ => break,
+        }
+    }
+    Error::PayloadTooLarge { limit }.to_response()
 }
 
 /// Polls a boxed future, turning a panic into `Err(())`.
