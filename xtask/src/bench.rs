@@ -27,6 +27,7 @@
 mod build;
 mod load;
 mod servers;
+mod upstream;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -131,14 +132,15 @@ struct Budget {
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let opts = Opts::parse(args)?;
     let started = Instant::now();
-    util::run(cargo().args(["build", "--quiet", "-p", "anyedge-test-upstream"]))?;
     let art = build::all()?;
     let mut doc = String::new();
     let mut budgets = Vec::new();
 
     step("bench: sizes");
     sizes(&art, &mut doc, &mut budgets)?;
-    let _upstream = servers::start_upstream()?;
+    let upstream_addr: SocketAddr = UPSTREAM.parse()?;
+    util::ensure_free(upstream_addr)?;
+    upstream::start(upstream_addr)?;
     greet(&opts, &art, &mut doc, &mut budgets)?;
     heavy(&opts, &art, &mut doc)?;
     startup(&opts, &art, &mut doc)?;

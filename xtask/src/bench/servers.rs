@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -91,14 +90,4 @@ pub(crate) fn start_viceroy(name: &str, wasm: &Path, port: u16) -> Result<Servic
 /// `127.0.0.1:port`.
 pub(crate) fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
-}
-
-/// Starts the test upstream on [`UPSTREAM`] and waits for it.
-pub(crate) fn start_upstream() -> Result<Service> {
-    let bin = root().join("target/debug/anyedge-test-upstream");
-    let a: SocketAddr = UPSTREAM.parse()?;
-    util::ensure_free(a)?;
-    let mut svc = Service::start("bench upstream", cmd(bin).arg(UPSTREAM))?;
-    util::wait_for_port(&mut svc, a, Duration::from_secs(10))?;
-    Ok(svc)
 }
