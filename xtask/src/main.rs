@@ -158,6 +158,12 @@ fn build_upstream() -> Result<()> {
 
 fn start_upstream() -> Result<Service> {
     let addr: SocketAddr = UPSTREAM_ADDR.parse()?;
+    // Another run on this machine may hold the port for a while: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while util::ensure_free(addr).is_err() && Instant::now() < deadline {
+        eprintln!("{addr} is in use (another end-to-end run?); waiting");
+        std::thread::sleep(Duration::from_secs(10));
+    }
     util::ensure_free(addr)?;
     let bin = util::root().join("target/debug/anyedge-test-upstream");
     let mut svc = Service::start("test upstream", util::cmd(bin).arg(UPSTREAM_ADDR))?;
