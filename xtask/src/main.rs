@@ -5,11 +5,14 @@
 //!   wasm builds of the core, and the conformance suite end to end on every
 //!   runtime (native host, workerd, Viceroy) against a real local upstream.
 //! - `cargo xtask e2e <native|cloudflare|fastly>`: one runtime end to end.
+//! - `cargo xtask e2e consumer`: the consumer project (`examples/consumer`),
+//!   built for both providers, one request through each runtime.
 //! - `cargo xtask conformance <host:port>`: the suite against a running host.
 
 mod bench;
 mod cloudflare;
 mod conformance;
+mod consumer;
 mod fastly;
 mod http;
 mod load;
@@ -71,6 +74,10 @@ fn real_main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test_all(),
         Some("bench") => bench::run(&args[1..]),
+        Some("e2e") if args.get(1).map(String::as_str) == Some("consumer") => {
+            util::ensure_npm()?;
+            consumer::run_all()
+        }
         Some("e2e") => {
             let which = args.get(1).map(String::as_str).unwrap_or("native");
             let rt = runtimes()
@@ -101,7 +108,7 @@ fn real_main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <test | e2e native|cloudflare|fastly | conformance HOST:PORT>"
+                "usage: cargo xtask <test | e2e native|cloudflare|fastly|consumer | conformance HOST:PORT | bench>"
             );
             Ok(())
         }
@@ -315,6 +322,7 @@ fn test_all() -> Result<()> {
         rt.prepare()?;
         rows.push(e2e(rt.as_ref())?);
     }
+    consumer::run_all()?;
     print_table(&rows);
     let passed: usize = rows.iter().map(|r| r.passed).sum();
     let failed = rows_failed(&rows);
