@@ -315,6 +315,43 @@ fn test_all() -> Result<()> {
         run(cargo().args(["build", "-p", "anyedge-core", "--target", target]))?;
     }
 
+    step("API docs build without warnings (each adapter for its wasm target)");
+    for (krate, target) in [
+        ("anyedge-core", None),
+        ("anyedge-native", None),
+        ("anyedge-cloudflare", Some("wasm32-unknown-unknown")),
+        ("anyedge-fastly", Some("wasm32-wasip1")),
+    ] {
+        let mut c = cargo();
+        c.env("RUSTDOCFLAGS", "-D warnings").args([
+            "doc",
+            "--no-deps",
+            "--quiet",
+            "-p",
+            krate,
+            "--all-features",
+        ]);
+        if let Some(target) = target {
+            c.args(["--target", target]);
+        }
+        run(&mut c)?;
+    }
+
+    step("every crate packages (cargo package, verified)");
+    run(cargo().args([
+        "package",
+        "--quiet",
+        "--allow-dirty",
+        "-p",
+        "anyedge-core",
+        "-p",
+        "anyedge-native",
+        "-p",
+        "anyedge-cloudflare",
+        "-p",
+        "anyedge-fastly",
+    ]))?;
+
     build_upstream()?;
     let mut rows = Vec::new();
     for rt in runtimes() {

@@ -9,7 +9,7 @@
 //! - What an app is: a [`Router`] of handlers, `async fn(Request, Ctx<H>) -> Result<Response>`.
 //! - One [`Error`] type that maps to a status and an RFC 9457 problem+json body.
 //! - [`json`] helpers: typed bodies with 415/413/400 errors that say where the input is wrong.
-//! - [`reference`]: the reference app (`GET /health`, `POST /greet`).
+//! - [`reference`](mod@reference): the reference app (`GET /health`, `POST /greet`).
 //! - [`testing`] (feature `testing`): test doubles for all of the above.
 //!
 //! The smallest complete app, tested with the doubles:

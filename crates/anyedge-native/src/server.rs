@@ -24,7 +24,7 @@ use crate::{NativeHost, StderrLogger};
 /// How long in-flight requests may run after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Options for [`serve`].
+/// Options for [`Server::bind`] and [`crate::run`].
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// Serving threads (default: available cores).
