@@ -9,8 +9,12 @@ use crate::util::{self, cargo, cmd, npm_bin, root, run, step};
 
 /// What the bench runs and weighs.
 pub(crate) struct Artifacts {
-    /// worker-build output (`index.js` + `index_bg.wasm`) of the reference app.
+    /// worker-build output (`index.js` + `index_bg.wasm`) of the reference
+    /// app without the transform routes (the baseline's routes).
     pub(crate) cf_anyedge: PathBuf,
+    /// The reference Worker as shipped (default features: with the
+    /// jq transform routes).
+    pub(crate) cf_anyedge_full: PathBuf,
     /// worker-build output of `benches/baseline-cloudflare`.
     pub(crate) cf_baseline: PathBuf,
     /// worker-build output of `benches/anyedge-transform`.
@@ -19,8 +23,11 @@ pub(crate) struct Artifacts {
     pub(crate) js_plain: PathBuf,
     /// `index.js` of the Hono Worker (bundled).
     pub(crate) js_hono: PathBuf,
-    /// The reference app for Fastly.
+    /// The reference app for Fastly without the transform routes
+    /// (`benches/anyedge-fastly-greet`).
     pub(crate) fastly_anyedge: PathBuf,
+    /// `anyedge-fastly`'s own binary (with the transform routes).
+    pub(crate) fastly_anyedge_full: PathBuf,
     /// `benches/baseline-fastly`.
     pub(crate) fastly_baseline: PathBuf,
 }
@@ -39,7 +46,13 @@ pub(crate) fn all() -> Result<Artifacts> {
 
     step("bench: Cloudflare builds (worker-build --release, wasm-opt)");
     let cf_anyedge = out("cf-anyedge");
-    tools.worker_build("crates/anyedge-cloudflare", &cf_anyedge, &[])?;
+    tools.worker_build(
+        "crates/anyedge-cloudflare",
+        &cf_anyedge,
+        &["--no-default-features", "--features", "reference-app"],
+    )?;
+    let cf_anyedge_full = out("cf-anyedge-full");
+    tools.worker_build("crates/anyedge-cloudflare", &cf_anyedge_full, &[])?;
     let cf_baseline = out("cf-baseline");
     tools.worker_build("benches/baseline-cloudflare", &cf_baseline, &[])?;
     let cf_transform = out("cf-transform");
@@ -75,32 +88,42 @@ pub(crate) fn all() -> Result<Artifacts> {
         "-p",
         "anyedge-fastly",
     ]))?;
-    let fastly_anyedge = out("fastly-anyedge.wasm");
+    let fastly_anyedge_full = out("fastly-anyedge-full.wasm");
     std::fs::create_dir_all(out(""))?;
     std::fs::copy(
         root().join("target/wasm32-wasip1/release/anyedge-fastly.wasm"),
-        &fastly_anyedge,
+        &fastly_anyedge_full,
     )?;
-    let manifest = root().join("benches/baseline-fastly/Cargo.toml");
-    run(cargo()
-        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
-        .arg("--manifest-path")
-        .arg(&manifest))?;
-    let fastly_baseline = out("fastly-baseline.wasm");
-    std::fs::copy(
-        root().join("benches/baseline-fastly/target/wasm32-wasip1/release/baseline-fastly.wasm"),
-        &fastly_baseline,
-    )?;
+    let fastly_anyedge = fastly_bench_crate("anyedge-fastly-greet")?;
+    let fastly_baseline = fastly_bench_crate("baseline-fastly")?;
 
     Ok(Artifacts {
         cf_anyedge,
+        cf_anyedge_full,
         cf_baseline,
         cf_transform,
         js_plain,
         js_hono,
         fastly_anyedge,
+        fastly_anyedge_full,
         fastly_baseline,
     })
+}
+
+/// Builds `benches/{krate}` (its own workspace) for wasm32-wasip1 and
+/// copies the wasm to `target/bench/{krate}.wasm`.
+fn fastly_bench_crate(krate: &str) -> Result<PathBuf> {
+    let dir = root().join("benches").join(krate);
+    run(cargo()
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
+        .arg("--manifest-path")
+        .arg(dir.join("Cargo.toml")))?;
+    let wasm = out(&format!("{krate}.wasm"));
+    std::fs::copy(
+        dir.join(format!("target/wasm32-wasip1/release/{krate}.wasm")),
+        &wasm,
+    )?;
+    Ok(wasm)
 }
 
 /// The `[profile.release]` table of a manifest, as text.
