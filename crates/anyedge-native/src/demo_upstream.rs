@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 
 /// Listens on `addr` in a background thread; returns the `/hello` URL.
+/// Fails with `AddrInUse` when something already listens there.
 pub(crate) fn spawn(addr: &str) -> std::io::Result<String> {
     let listener = TcpListener::bind(addr)?;
     let url = format!("http://{}/hello", listener.local_addr()?);

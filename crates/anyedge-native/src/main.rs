@@ -3,7 +3,10 @@
 //! - `ANYEDGE_ADDR`: where to listen (default `127.0.0.1:8787`).
 //! - `API_URL`: the upstream `/greet` calls. When it is not set, a demo
 //!   upstream is started on `127.0.0.1:8788` and `API_URL` defaults to its
-//!   `/hello`, so a first run works offline with no set-up.
+//!   `/hello`, so a first run works offline with no set-up. If something
+//!   already listens there (say `cargo run -p anyedge-test-upstream -- 127.0.0.1:8788`),
+//!   it is used instead. `ITEMS_URL` and `DATA_URL` default to the same
+//!   address (`/items`, and the origin).
 //! - `UPSTREAM_TIMEOUT_MS`, `API_TOKEN`, `LOG_LEVEL`: see the README.
 
 mod demo_upstream;
@@ -32,28 +35,40 @@ fn run() -> Result<(), String> {
         .parse()
         .map_err(|e| format!("ANYEDGE_ADDR `{addr_text}` is not HOST:PORT: {e}"))?;
     if std::env::var_os("API_URL").is_none() {
-        let url = demo_upstream::spawn(DEMO_UPSTREAM_ADDR)
-            .map_err(|e| format!("API_URL is not set and the demo upstream cannot listen on {DEMO_UPSTREAM_ADDR}: {e}"))?;
-        eprintln!("API_URL is not set: serving a demo upstream at {url}");
-        DEMO_URL
-            .set(url)
-            .map_err(|_| "demo upstream started twice".to_owned())?;
+        match demo_upstream::spawn(DEMO_UPSTREAM_ADDR) {
+            Ok(url) => eprintln!("API_URL is not set: serving a demo upstream at {url}"),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => eprintln!(
+                "API_URL is not set and {DEMO_UPSTREAM_ADDR} is in use: using the upstream that listens there"
+            ),
+            Err(e) => {
+                return Err(format!(
+                    "API_URL is not set and the demo upstream cannot listen on {DEMO_UPSTREAM_ADDR}: {e}"
+                ))
+            }
+        }
+        DEMO_DEFAULTS
+            .set(())
+            .map_err(|_| "demo defaults set twice".to_owned())?;
     }
     let server = Server::bind(addr, ServeOptions::default())
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = server.local_addr().map_err(|e| e.to_string())?;
-    eprintln!("anyedge listening on http://{local}  (GET /health, POST /greet; Ctrl-C stops)");
+    eprintln!("anyedge listening on http://{local}  (GET /health, POST /greet, GET /items/{{id}} and the routes of anyedge.toml; Ctrl-C stops)");
     server
         .run(anyedge_core::reference::app, make_host)
         .map_err(|e| e.to_string())
 }
 
-static DEMO_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static DEMO_DEFAULTS: std::sync::OnceLock<()> = std::sync::OnceLock::new();
 
 fn make_host() -> NativeHost {
     let mut config = EnvConfig::new();
-    if let Some(url) = DEMO_URL.get() {
-        config = config.with_default("API_URL", url);
+    if DEMO_DEFAULTS.get().is_some() {
+        let base = format!("http://{DEMO_UPSTREAM_ADDR}");
+        config = config
+            .with_default("API_URL", &format!("{base}/hello"))
+            .with_default("ITEMS_URL", &format!("{base}/items"))
+            .with_default("DATA_URL", &base);
     }
     match ReqwestClient::new() {
         Ok(client) => NativeHost::new(client, config),
