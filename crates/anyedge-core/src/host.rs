@@ -46,7 +46,8 @@ impl<H> Clone for Ctx<H> {
 }
 
 impl<H: Host> Ctx<H> {
-    /// A context over `host` with the given path parameters.
+    /// A context over `host` with the given path parameters. For host
+    /// adapters and tests: the router builds the context a handler gets.
     pub fn new(host: Rc<H>, params: Params) -> Self {
         Ctx { host, params }
     }

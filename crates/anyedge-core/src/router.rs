@@ -289,12 +289,15 @@ impl<H: Host> Router<H> {
         self
     }
 
-    /// The largest request body hosts should read.
+    /// The largest request body hosts should read. For host adapters: read
+    /// at most this much and answer [`Error::PayloadTooLarge`] beyond it.
     pub fn body_limit(&self) -> usize {
         self.max_body_bytes
     }
 
-    /// Handles one request; errors become problem+json responses.
+    /// Handles one request; errors become problem+json responses. Host
+    /// adapters call it once per request; tests call it with a
+    /// [`TestHost`](crate::testing::TestHost) (feature `testing`).
     pub async fn handle(&self, req: Request, host: Rc<H>) -> Response {
         let is_head = req.method() == Method::HEAD;
         let mut res = match self.dispatch(req, host).await {
