@@ -662,6 +662,8 @@ fn criterion(opts: &Opts, doc: &mut String) -> Result<()> {
     } else {
         c.args(["--warm-up-time", "1", "--measurement-time", "3"]);
     }
+    // Criterion's report goes to stderr: stdout is for the tables.
+    c.stdout(std::process::Stdio::from(std::io::stderr()));
     util::run(&mut c)?;
     let dir = root().join("target/criterion");
     let _ = write!(

@@ -91,7 +91,7 @@ pub(crate) fn all() -> Result<Artifacts> {
     let fastly_anyedge_full = out("fastly-anyedge-full.wasm");
     std::fs::create_dir_all(out(""))?;
     std::fs::copy(
-        root().join("target/wasm32-wasip1/release/anyedge-fastly.wasm"),
+        cargo_target(&root().join("target")).join("wasm32-wasip1/release/anyedge-fastly.wasm"),
         &fastly_anyedge_full,
     )?;
     let fastly_anyedge = fastly_bench_crate("anyedge-fastly-greet")?;
@@ -120,10 +120,18 @@ fn fastly_bench_crate(krate: &str) -> Result<PathBuf> {
         .arg(dir.join("Cargo.toml")))?;
     let wasm = out(&format!("{krate}.wasm"));
     std::fs::copy(
-        dir.join(format!("target/wasm32-wasip1/release/{krate}.wasm")),
+        cargo_target(&dir.join("target")).join(format!("wasm32-wasip1/release/{krate}.wasm")),
         &wasm,
     )?;
     Ok(wasm)
+}
+
+/// `CARGO_TARGET_DIR` when set (an experiment with another profile, say),
+/// else `default`.
+fn cargo_target(default: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default.to_owned())
 }
 
 /// The `[profile.release]` table of a manifest, as text.
