@@ -43,6 +43,7 @@ pub(crate) fn all() -> Result<Artifacts> {
     util::ensure_npm()?;
     check_profiles()?;
     let tools = Tools::ensure()?;
+    util::ensure_cargo_tool("viceroy", "viceroy", crate::fastly::VICEROY_VERSION, true)?;
 
     step("bench: Cloudflare builds (worker-build --release, wasm-opt)");
     let cf_anyedge = out("cf-anyedge");
