@@ -349,8 +349,7 @@ fn greet(
         ready(&mut sa, pa, &shot, "Hello, Ada!")?;
         ready(&mut sb, pb, &shot, "Hello, Ada!")?;
         let stats = load::interleaved(
-            &[("anyedge", pa), ("baseline", pb)],
-            &shot,
+            &[("anyedge", pa, &shot), ("baseline", pb, &shot)],
             opts.conns,
             opts.total(),
             opts.rounds,
@@ -451,7 +450,9 @@ fn heavy(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {
         "### 3. Heavy JSON on workerd\n\n\
          `POST /transform`: parse an array of records, keep those with `active: true`, answer \
          `{{id, name, total}}` for each (half the records). {} connections, {secs:.0} s per \
-         contender and payload, interleaved. MB/s counts request bytes.\n\n\
+         contender and payload, interleaved. MB/s counts request bytes. The last row of each \
+         payload is the anyedge Worker's `/transform-floor`: the same code with \
+         `serde_json::from_slice` in place of `json::parse` (no `serde_path_to_error`).\n\n\
          | payload | implementation | req/s | p50 ms | p99 ms | MB/s | errors | req/s vs plain JS |\n\
          |---|---|---:|---:|---:|---:|---:|---:|\n",
         opts.heavy_conns
@@ -480,20 +481,36 @@ fn heavy(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {
             }
         }
         eprintln!("  {label}: {} bytes, answers agree", body.len());
-        let named: Vec<(&str, SocketAddr)> = contenders
+        let floor = Shot::post_json("/transform-floor", body.clone());
+        let res = crate::http::send(
+            servers::addr(contenders[0].2),
+            "POST",
+            floor.target,
+            &[("content-type".into(), "application/json".into())],
+            &body,
+            Duration::from_secs(60),
+        )?;
+        if Some(projected(&res.body)?) != reference {
+            bail!("/transform-floor answers a different transform of the {label} payload");
+        }
+        let mut named: Vec<(&str, SocketAddr, &Shot)> = contenders
             .iter()
-            .map(|(n, _, p)| (*n, servers::addr(*p)))
+            .map(|(n, _, p)| (*n, servers::addr(*p), &shot))
             .collect();
+        named.push((
+            "anyedge, plain serde_json::from_slice",
+            servers::addr(contenders[0].2),
+            &floor,
+        ));
         let stats = load::interleaved(
             &named,
-            &shot,
             opts.heavy_conns,
             Duration::from_secs_f64(secs),
             opts.rounds,
             opts.warmup(),
         );
         let plain = stats[1].rps();
-        for ((name, _), s) in named.iter().zip(&stats) {
+        for ((name, ..), s) in named.iter().zip(&stats) {
             let _ = writeln!(
                 doc,
                 "| {label} | {name} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.2}× |",

@@ -130,18 +130,17 @@ pub(crate) fn run_for(
     total
 }
 
-/// Runs every contender (name, address) with `shot` for `total` each, in
+/// Runs every contender (name, address, request) for `total` each, in
 /// `rounds` rounds whose order rotates (A B C, B C A, …), after a warm-up of
 /// `warmup` each. Returns their merged stats in the contenders' order.
 pub(crate) fn interleaved(
-    contenders: &[(&str, SocketAddr)],
-    shot: &Shot,
+    contenders: &[(&str, SocketAddr, &Shot)],
     connections: usize,
     total: Duration,
     rounds: usize,
     warmup: Duration,
 ) -> Vec<Stats> {
-    for (name, addr) in contenders {
+    for (name, addr, shot) in contenders {
         let w = run_for(*addr, shot, connections, warmup);
         eprintln!(
             "  warm-up {name}: {:.0} req/s, {} errors",
@@ -155,12 +154,13 @@ pub(crate) fn interleaved(
     for round in 0..rounds {
         for k in 0..contenders.len() {
             let i = (round + k) % contenders.len();
-            let s = run_for(contenders[i].1, shot, connections, slice);
+            let (_, addr, shot) = contenders[i];
+            let s = run_for(addr, shot, connections, slice);
             stats[i].merge(s);
         }
     }
     // `merge` added each round's time; that is the time the contender ran.
-    for (s, (name, _)) in stats.iter().zip(contenders) {
+    for (s, (name, ..)) in stats.iter().zip(contenders) {
         eprintln!(
             "  {name}: {} requests, {} errors, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms{}",
             s.requests,
