@@ -43,14 +43,25 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
             message: "the body is empty; expected a JSON value".into(),
         }));
     }
+    // The fast path is plain serde_json; only a body that fails is parsed
+    // again with path tracking, to say which field is at fault.
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(plain) => Err(locate_error::<T>(bytes, &plain)),
+    }
+}
+
+/// Parses `bytes` again, tracking the path, to name the field `plain` is about.
+fn locate_error<T: DeserializeOwned>(bytes: &[u8], plain: &serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        json_error(&inner, path)
-    })?;
-    de.end().map_err(|e| json_error(&e, String::new()))?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            json_error(e.inner(), path)
+        }
+        // The value parsed: what failed is what follows it (trailing characters).
+        Ok(_) => json_error(plain, String::new()),
+    }
 }
 
 fn json_error(e: &serde_json::Error, path: String) -> Error {
