@@ -144,21 +144,7 @@ pub async fn item<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
 async fn fetch_json<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<(StatusCode, Value)> {
     let res = ctx.client().send(req).await?;
     let status = res.status();
-    if status.is_redirection() {
-        return Err(Error::upstream(
-            UpstreamFailure::Redirect,
-            format!(
-                "upstream answered {}; redirects are not followed",
-                status.as_u16()
-            ),
-        ));
-    }
-    if !status.is_success() {
-        return Err(Error::upstream(
-            UpstreamFailure::Status,
-            format!("upstream answered {}", status.as_u16()),
-        ));
-    }
+    crate::error::check_upstream_status(status)?;
     let value: Value = serde_json::from_slice(res.body()).map_err(|e| {
         Error::upstream(
             UpstreamFailure::InvalidBody,

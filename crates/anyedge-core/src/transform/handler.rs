@@ -253,21 +253,7 @@ fn upstream_request<H: Host>(ctx: &Ctx<H>, up: &Upstream, body: Option<&Value>) 
 async fn fetch<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<Val> {
     let res = ctx.client().send(req).await?;
     let status = res.status();
-    if status.is_redirection() {
-        return Err(Error::upstream(
-            UpstreamFailure::Redirect,
-            format!(
-                "upstream answered {}; redirects are not followed",
-                status.as_u16()
-            ),
-        ));
-    }
-    if !status.is_success() {
-        return Err(Error::upstream(
-            UpstreamFailure::Status,
-            format!("upstream answered {}", status.as_u16()),
-        ));
-    }
+    crate::error::check_upstream_status(status)?;
     filter::from_json_slice(res.body()).map_err(|e| {
         Error::upstream(
             UpstreamFailure::InvalidBody,
