@@ -27,10 +27,16 @@ impl Drop for Running {
 
 fn start(upstream_path: &str, timeout_ms: &str) -> Running {
     let upstream = anyedge_test_upstream::spawn("127.0.0.1:0").unwrap();
-    let config = EnvConfig::new()
-        .with_default("API_URL", &format!("http://{upstream}{upstream_path}"))
-        .with_default("UPSTREAM_TIMEOUT_MS", timeout_ms)
-        .with_default("API_TOKEN", "canary-native-test");
+    start_with(
+        EnvConfig::new()
+            .with_default("API_URL", &format!("http://{upstream}{upstream_path}"))
+            .with_default("UPSTREAM_TIMEOUT_MS", timeout_ms)
+            .with_default("API_TOKEN", "canary-native-test"),
+    )
+}
+
+/// Serves the reference app with `config` on a free port.
+fn start_with(config: EnvConfig) -> Running {
     let server = Server::bind(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         ServeOptions {
@@ -182,26 +188,11 @@ fn refused_upstream_is_502() {
         .local_addr()
         .unwrap()
         .port();
-    let config = EnvConfig::new().with_default("API_URL", &format!("http://127.0.0.1:{port}/"));
-    let server = Server::bind(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeOptions::default(),
-    )
-    .unwrap();
-    let base = format!("http://{}", server.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        server.run_until(
-            anyedge_core::reference::app,
-            move || NativeHost::new(ReqwestClient::new().unwrap(), config.clone()),
-            async move {
-                let _ = rx.await;
-            },
-        )
-    });
+    let s =
+        start_with(EnvConfig::new().with_default("API_URL", &format!("http://127.0.0.1:{port}/")));
     let (status, _, body) = rt().block_on(call(
         "POST",
-        &format!("{base}/greet"),
+        &format!("{}/greet", s.base),
         Some("application/json"),
         r#"{"name":"Ada"}"#,
     ));
@@ -210,6 +201,4 @@ fn refused_upstream_is_502() {
         body["type"],
         "https://anyedge.dev/problems/upstream-unreachable"
     );
-    let _ = tx.send(());
-    thread.join().unwrap().unwrap();
 }
