@@ -6,7 +6,9 @@
 # (after `cargo xtask e2e fastly`, which builds the wasm and target/fastly/fastly.toml)
 import http.client, time, statistics, subprocess, os, signal, sys
 wasm, port = sys.argv[1], int(sys.argv[2])
-p = subprocess.Popen(["/root/.cargo/bin/viceroy","serve","-C","/work/main/target/fastly/fastly.toml","--addr",f"127.0.0.1:{port}",wasm],
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+viceroy = os.path.join(os.environ.get("CARGO_HOME", os.path.expanduser("~/.cargo")), "bin", "viceroy")
+p = subprocess.Popen([viceroy,"serve","-C",os.path.join(root,"target/fastly/fastly.toml"),"--addr",f"127.0.0.1:{port}",wasm],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 try:
     for _ in range(100):
