@@ -84,25 +84,35 @@ impl Runtime for Cloudflare {
 
     fn serve(&self) -> Result<Service> {
         let config = write_e2e_config()?;
-        let addr = self.addr();
-        let mut svc = Service::start(
-            "wrangler dev",
-            cmd(npm_bin("wrangler"))
-                .args(["dev", "--config"])
-                .arg(&config)
-                .args(["--ip", "127.0.0.1", "--port", &addr.port().to_string()])
-                .args(["--persist-to"])
-                .arg(out_dir("state"))
-                .args([
-                    "--show-interactive-dev-session=false",
-                    "--log-level",
-                    "info",
-                ])
-                .envs(offline_env()),
-        )?;
-        util::wait_for_port(&mut svc, addr, Duration::from_secs(120))?;
-        Ok(svc)
+        wrangler_dev("wrangler dev", &config, self.addr(), &out_dir("state"))
     }
+}
+
+/// Starts `wrangler dev` (offline, info logs) on `addr` with a config whose
+/// Worker is already built, and waits until it listens.
+pub(crate) fn wrangler_dev(
+    name: &str,
+    config: &Path,
+    addr: SocketAddr,
+    state: &Path,
+) -> Result<Service> {
+    let mut svc = Service::start(
+        name,
+        cmd(npm_bin("wrangler"))
+            .args(["dev", "--config"])
+            .arg(config)
+            .args(["--ip", "127.0.0.1", "--port", &addr.port().to_string()])
+            .args(["--persist-to"])
+            .arg(state)
+            .args([
+                "--show-interactive-dev-session=false",
+                "--log-level",
+                "info",
+            ])
+            .envs(offline_env()),
+    )?;
+    util::wait_for_port(&mut svc, addr, Duration::from_secs(120))?;
+    Ok(svc)
 }
 
 /// Where the Cloudflare jobs write (ignored by git).

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 
 use crate::cloudflare::Tools;
-use crate::util::{self, cargo, cmd, npm_bin, root, run, step, Service};
+use crate::util::{self, cargo, cmd, root, run, step, Service};
 use crate::{fastly, http};
 
 const BODY: &[u8] = br#"{"items":[{"sku":"tea","qty":2},{"sku":"scone","qty":1}]}"#;
@@ -93,21 +93,11 @@ pub(crate) fn run_all() -> Result<()> {
     .context("write the consumer's wrangler config")?;
     let addr: SocketAddr = "127.0.0.1:18790".parse()?;
     util::ensure_free(addr)?;
-    let mut svc = Service::start(
+    let _svc = crate::cloudflare::wrangler_dev(
         "consumer wrangler dev",
-        cmd(npm_bin("wrangler"))
-            .args(["dev", "--config"])
-            .arg(&config)
-            .args(["--ip", "127.0.0.1", "--port", &addr.port().to_string()])
-            .args(["--persist-to"])
-            .arg(root().join("target/consumer/state"))
-            .arg("--show-interactive-dev-session=false")
-            .envs([
-                ("CI", "true"),
-                ("WRANGLER_SEND_METRICS", "false"),
-                ("CLOUDFLARE_CF_FETCH_ENABLED", "false"),
-            ]),
+        &config,
+        addr,
+        &root().join("target/consumer/state"),
     )?;
-    util::wait_for_port(&mut svc, addr, Duration::from_secs(120))?;
     one_request("workerd", addr)
 }

@@ -73,29 +73,11 @@ impl Runtime for Fastly {
             .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"]))?;
 
         step("anyedge-fastly release wasm with test routes (for serve)");
-        run(cargo().args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-wasip1",
-            "-p",
-            "anyedge-fastly",
-            "--features",
-            "test-routes",
-        ]))?;
+        build_release(&["--features", "test-routes"])?;
         std::fs::copy(root().join(WASM), root().join(E2E_WASM))?;
 
         step("anyedge-fastly release wasm");
-        run(cargo().args([
-            "build",
-            "--quiet",
-            "--release",
-            "--target",
-            "wasm32-wasip1",
-            "-p",
-            "anyedge-fastly",
-        ]))?;
+        build_release(&[])?;
         let wasm = root().join(WASM);
         print_size(&wasm)?;
 
@@ -231,4 +213,19 @@ fn pack_and_validate(wasm: &Path) -> Result<()> {
         .env("FASTLY_CHECK_UPDATE", "false")
         .args(["compute", "validate", "--non-interactive", "-p"])
         .arg(&package))
+}
+
+/// `cargo build --release --target wasm32-wasip1 -p anyedge-fastly` with `extra` args.
+fn build_release(extra: &[&str]) -> Result<()> {
+    run(cargo()
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+            "-p",
+            "anyedge-fastly",
+        ])
+        .args(extra))
 }
