@@ -1,10 +1,11 @@
 //! Outbound HTTP over the Workers `fetch` ([`FetchClient`]).
 //!
 //! Redirects are not followed (`redirect: "manual"`): a 3xx comes back as a
-//! response. The whole exchange, body included, races a timer set to the
-//! request's [`Limits::timeout`](anyedge_core::client::Limits); when the timer
-//! wins, the fetch is aborted through its `AbortController` and the call fails
-//! with [`HttpErrorKind::Timeout`]. A body over
+//! response. The whole exchange, body included, carries an
+//! `AbortSignal.timeout` of the request's
+//! [`Limits::timeout`](anyedge_core::client::Limits); when it fires, the fetch
+//! (or the body still streaming) is aborted and the call fails with
+//! [`HttpErrorKind::Timeout`]. A body over
 //! [`Limits::max_response_bytes`](anyedge_core::client::Limits) fails with
 //! [`HttpErrorKind::TooLarge`] as soon as it passes the limit.
 
@@ -47,57 +48,46 @@ pub(crate) fn classify_fetch_error(message: &str) -> HttpErrorKind {
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use std::pin::pin;
-
     use anyedge_core::client::{HttpClient, Limits};
     use anyedge_core::{HttpError, HttpErrorKind, Request, Response};
-    use futures_util::future::{select, Either};
+    use worker::wasm_bindgen::JsCast;
     use worker::web_sys;
 
     use super::{classify_fetch_error, FetchClient};
-    use crate::convert::{request_to_fetch, response_from_fetch};
+    use crate::convert::{js_message, request_to_fetch, response_from_fetch, start_fetch};
 
     impl HttpClient for FetchClient {
         async fn send(&self, req: Request) -> Result<Response, HttpError> {
             let limits = Limits::of(&req);
-            let controller = web_sys::AbortController::new().map_err(|_| {
-                HttpError::new(HttpErrorKind::Other, "could not create an AbortController")
-            })?;
-            let signal = worker::AbortSignal::from(controller.signal());
-            let outbound = request_to_fetch(&req)?;
-            let exchange = pin!(async move {
-                let fetched = worker::Fetch::Request(outbound)
-                    .send_with_signal(&signal)
-                    .await
-                    .map_err(|e| {
-                        let message = e.to_string();
-                        HttpError::new(
-                            classify_fetch_error(&message),
-                            format!("fetch failed: {message}"),
-                        )
-                    })?;
-                response_from_fetch(fetched, limits.max_response_bytes).await
-            });
-            let timer = pin!(worker::Delay::from(limits.timeout));
-            match select(exchange, timer).await {
-                Either::Left((result, _)) => {
-                    if result.is_err() {
-                        // Stop the transfer of a body we gave up on.
-                        controller.abort();
-                    }
-                    result
-                }
-                Either::Right(((), _)) => {
-                    controller.abort();
+            let timeout_ms = u32::try_from(limits.timeout.as_millis()).unwrap_or(u32::MAX);
+            // One timer for the whole exchange: it aborts the fetch, or the
+            // body stream once the head has arrived.
+            let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
+            let outbound = request_to_fetch(&req, &signal)?;
+            let result = match start_fetch(&outbound).await {
+                Ok(fetched) => match fetched.dyn_into::<web_sys::Response>() {
+                    Ok(fetched) => response_from_fetch(&fetched, limits.max_response_bytes).await,
+                    Err(_) => Err(HttpError::new(
+                        HttpErrorKind::Other,
+                        "fetch resolved to something that is not a Response",
+                    )),
+                },
+                Err(e) => {
+                    let message = js_message(&e);
                     Err(HttpError::new(
-                        HttpErrorKind::Timeout,
-                        format!(
-                            "no complete answer within {} ms",
-                            limits.timeout.as_millis()
-                        ),
+                        classify_fetch_error(&message),
+                        format!("fetch failed: {message}"),
                     ))
                 }
+            };
+            // Whatever failed (or looked complete) after the timer fired is a timeout.
+            if signal.aborted() {
+                return Err(HttpError::new(
+                    HttpErrorKind::Timeout,
+                    format!("no complete answer within {timeout_ms} ms"),
+                ));
             }
+            result
         }
     }
 }

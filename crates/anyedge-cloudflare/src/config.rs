@@ -13,6 +13,7 @@ pub struct EnvConfig {
 #[cfg(target_arch = "wasm32")]
 mod wasm {
     use anyedge_core::{Config, Secret};
+    use worker::js_sys::Reflect;
     use worker::wasm_bindgen::JsValue;
 
     use super::EnvConfig;
@@ -29,20 +30,24 @@ mod wasm {
         }
     }
 
+    impl EnvConfig {
+        /// The binding `name` when it is a string (vars and secrets both are).
+        /// One property read: unlike `Env::var`, a missing binding costs no
+        /// error value.
+        fn string(&self, name: &str) -> Option<String> {
+            Reflect::get(&self.env, &JsValue::from_str(name))
+                .ok()?
+                .as_string()
+        }
+    }
+
     impl Config for EnvConfig {
         fn var(&self, name: &str) -> Option<String> {
-            self.env
-                .var(name)
-                .ok()
-                .and_then(|v| JsValue::from(v).as_string())
+            self.string(name)
         }
 
         fn secret(&self, name: &str) -> Option<Secret> {
-            self.env
-                .secret(name)
-                .ok()
-                .and_then(|v| JsValue::from(v).as_string())
-                .map(Secret::new)
+            self.string(name).map(Secret::new)
         }
     }
 }

@@ -7,8 +7,9 @@
 //!   fetched `worker::Response` → [`Response`] ([`response_from_fetch`]).
 //!
 //! Bodies are copied once across the JS/wasm boundary and never more: a
-//! response body goes straight from the Rust slice into the JS `Response`, and
-//! a body read from a stream grows one buffer that becomes the [`Bytes`]
+//! response body goes straight from the Rust slice into the JS `Response`; a
+//! body with a `Content-Length` is read with one `arrayBuffer()` call, and one
+//! without grows one buffer from the stream that becomes the [`Bytes`]
 //! without another copy. Header values are JS ByteStrings (one char per byte),
 //! so they are converted byte for byte (Latin-1), not as UTF-8.
 //!
@@ -32,15 +33,10 @@ pub(crate) struct Collector {
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl Collector {
-    /// A collector of at most `limit` bytes; `declared` (a Content-Length)
-    /// sizes the buffer, capped at the limit so a lying header cannot make
-    /// it allocate more.
-    pub(crate) fn new(limit: usize, declared: Option<u64>) -> Collector {
-        let capacity = declared
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX).min(limit))
-            .unwrap_or(0);
+    /// A collector of at most `limit` bytes.
+    pub(crate) fn new(limit: usize) -> Collector {
         Collector {
-            buf: Vec::with_capacity(capacity),
+            buf: Vec::new(),
             limit,
         }
     }
@@ -92,8 +88,10 @@ mod wasm {
     use bytes::Bytes;
     use futures_util::StreamExt;
     use http::{header, HeaderMap, HeaderName, Method, StatusCode, Uri};
+    use worker::js_sys::{self, Promise, Uint8Array};
     use worker::wasm_bindgen::{JsCast, JsValue};
-    use worker::web_sys;
+    use worker::wasm_bindgen_futures::JsFuture;
+    use worker::web_sys::{self, ReadableStream};
 
     use super::{declared_length, header_value_from_js, header_value_to_js, Collector};
 
@@ -104,10 +102,9 @@ mod wasm {
     /// a body without one is read until it passes the limit. Both give
     /// [`Error::PayloadTooLarge`].
     pub(crate) async fn request_from_worker(
-        mut req: worker::Request,
+        raw: &web_sys::Request,
         limit: usize,
     ) -> Result<Request, Error> {
-        let raw = req.inner();
         let raw_method = raw.method();
         let method = Method::from_bytes(raw_method.as_bytes())
             .map_err(|_| Error::BadRequest(format!("unsupported method `{raw_method}`")))?;
@@ -117,7 +114,6 @@ mod wasm {
             .map_err(|_| Error::BadRequest("the request URL is not a valid URI".into()))?;
         let headers = headers_from_js(&raw.headers())
             .map_err(|name| Error::BadRequest(format!("header `{name}` is not valid")))?;
-        let has_body = raw.body().is_some();
         let declared = declared_length(
             headers
                 .get(header::CONTENT_LENGTH)
@@ -126,21 +122,14 @@ mod wasm {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(Error::PayloadTooLarge { limit });
         }
-        let body = if has_body {
-            let stream = req
-                .stream()
-                .map_err(|e| Error::BadRequest(format!("could not read the request body: {e}")))?;
-            read_limited(stream, limit, declared)
-                .await
-                .map_err(|e| match e {
-                    ReadError::OverLimit => Error::PayloadTooLarge { limit },
-                    ReadError::Js(msg) => {
-                        Error::BadRequest(format!("could not read the request body: {msg}"))
-                    }
-                })?
-        } else {
-            Bytes::new()
-        };
+        let body = read_body(raw.body(), || raw.array_buffer(), limit, declared)
+            .await
+            .map_err(|e| match e {
+                ReadError::OverLimit => Error::PayloadTooLarge { limit },
+                ReadError::Js(msg) => {
+                    Error::BadRequest(format!("could not read the request body: {msg}"))
+                }
+            })?;
         let mut out = Request::new(body);
         *out.method_mut() = method;
         *out.uri_mut() = uri;
@@ -151,23 +140,25 @@ mod wasm {
     /// An anyedge [`Response`] as a Workers response. The body is copied once,
     /// from the Rust slice into the JS `Response`; an empty body is sent as
     /// no body, which statuses like 204 and 304 require.
-    pub(crate) fn response_to_worker(res: Response) -> Result<worker::Response, JsValue> {
+    pub(crate) fn response_to_worker(res: Response) -> Result<web_sys::Response, JsValue> {
         let (parts, body) = res.into_parts();
         let init = web_sys::ResponseInit::new();
         init.set_status(parts.status.as_u16());
         init.set_headers_headers(&headers_to_js(&parts.headers)?);
-        let res = if body.is_empty() {
-            web_sys::Response::new_with_opt_buffer_source_and_init(None, &init)?
+        if body.is_empty() {
+            web_sys::Response::new_with_opt_buffer_source_and_init(None, &init)
         } else {
-            let body = worker::js_sys::Uint8Array::from(body.as_ref());
-            web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init)?
-        };
-        Ok(worker::Response::from(res))
+            let body = Uint8Array::from(body.as_ref());
+            web_sys::Response::new_with_opt_buffer_source_and_init(Some(&body), &init)
+        }
     }
 
     /// An outbound anyedge [`Request`] as a Workers request that does not
-    /// follow redirects.
-    pub(crate) fn request_to_fetch(req: &Request) -> Result<worker::Request, HttpError> {
+    /// follow redirects and is aborted by `signal`.
+    pub(crate) fn request_to_fetch(
+        req: &Request,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<web_sys::Request, HttpError> {
         let invalid = |what: &str| {
             HttpError::new(
                 HttpErrorKind::InvalidRequest,
@@ -181,30 +172,36 @@ mod wasm {
         let init = web_sys::RequestInit::new();
         init.set_method(req.method().as_str());
         init.set_redirect(web_sys::RequestRedirect::Manual);
+        init.set_signal(Some(signal));
         let headers = headers_to_js(req.headers()).map_err(|_| invalid("a header is invalid"))?;
         init.set_headers_headers(&headers);
         if !req.body().is_empty() {
-            let body = worker::js_sys::Uint8Array::from(req.body().as_ref());
+            let body = Uint8Array::from(req.body().as_ref());
             init.set_body(&body);
         }
         web_sys::Request::new_with_str_and_init(&uri.to_string(), &init)
-            .map(worker::Request::from)
             .map_err(|e| invalid(&js_message(&e)))
+    }
+
+    /// Starts a `fetch` of `req` (the global `fetch`, as `worker::Fetch` does).
+    pub(crate) fn start_fetch(req: &web_sys::Request) -> JsFuture {
+        let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        JsFuture::from(global.fetch_with_request(req))
     }
 
     /// A fetched response as an anyedge [`Response`], its body read up to
     /// `max_bytes` ([`HttpErrorKind::TooLarge`] past it, announced or not).
     pub(crate) async fn response_from_fetch(
-        mut res: worker::Response,
+        res: &web_sys::Response,
         max_bytes: usize,
     ) -> Result<Response, HttpError> {
-        let status = StatusCode::from_u16(res.status_code()).map_err(|_| {
+        let status = StatusCode::from_u16(res.status()).map_err(|_| {
             HttpError::new(
                 HttpErrorKind::Other,
-                format!("upstream answered an invalid status {}", res.status_code()),
+                format!("upstream answered an invalid status {}", res.status()),
             )
         })?;
-        let headers = headers_from_js(&res.headers().0).map_err(|name| {
+        let headers = headers_from_js(&res.headers()).map_err(|name| {
             HttpError::new(
                 HttpErrorKind::Other,
                 format!("upstream sent an invalid header `{name}`"),
@@ -224,19 +221,15 @@ mod wasm {
         if declared.is_some_and(|n| n > max_bytes as u64) {
             return Err(too_large());
         }
-        let body = match res.stream() {
-            // No body (e.g. 204): `stream` refuses, and there is nothing to read.
-            Err(_) => Bytes::new(),
-            Ok(stream) => read_limited(stream, max_bytes, declared)
-                .await
-                .map_err(|e| match e {
-                    ReadError::OverLimit => too_large(),
-                    ReadError::Js(msg) => HttpError::new(
-                        HttpErrorKind::Other,
-                        format!("could not read the upstream body: {msg}"),
-                    ),
-                })?,
-        };
+        let body = read_body(res.body(), || res.array_buffer(), max_bytes, declared)
+            .await
+            .map_err(|e| match e {
+                ReadError::OverLimit => too_large(),
+                ReadError::Js(msg) => HttpError::new(
+                    HttpErrorKind::Other,
+                    format!("could not read the upstream body: {msg}"),
+                ),
+            })?;
         let mut out = Response::new(body);
         *out.status_mut() = status;
         *out.headers_mut() = headers;
@@ -251,13 +244,39 @@ mod wasm {
         Js(String),
     }
 
-    /// Reads `stream` to the end, failing as soon as it passes `limit` bytes.
-    pub(crate) async fn read_limited(
-        mut stream: worker::ByteStream,
+    /// Reads a body of at most `limit` bytes. When `Content-Length`
+    /// announced it (within the limit, checked by the caller) it is read in
+    /// one `arrayBuffer()` call: one crossing into wasm, one copy. Otherwise
+    /// it is read chunk by chunk and given up as soon as it passes the limit.
+    async fn read_body(
+        stream: Option<ReadableStream>,
+        array_buffer: impl FnOnce() -> Result<Promise, JsValue>,
         limit: usize,
         declared: Option<u64>,
     ) -> Result<Bytes, ReadError> {
-        let mut body = Collector::new(limit, declared);
+        let Some(stream) = stream else {
+            return Ok(Bytes::new());
+        };
+        if declared.is_none() {
+            return read_limited(worker::ByteStream::from(stream), limit).await;
+        }
+        let js_error = |e: JsValue| ReadError::Js(js_message(&e));
+        let buffer = JsFuture::from(array_buffer().map_err(js_error)?)
+            .await
+            .map_err(js_error)?;
+        let bytes = Uint8Array::new(&buffer);
+        if bytes.length() as usize > limit {
+            return Err(ReadError::OverLimit);
+        }
+        Ok(Bytes::from(bytes.to_vec()))
+    }
+
+    /// Reads `stream` to the end, failing as soon as it passes `limit` bytes.
+    async fn read_limited(
+        mut stream: worker::ByteStream,
+        limit: usize,
+    ) -> Result<Bytes, ReadError> {
+        let mut body = Collector::new(limit);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| ReadError::Js(e.to_string()))?;
             body.push(&chunk).map_err(|_| ReadError::OverLimit)?;
@@ -289,7 +308,7 @@ mod wasm {
 
     /// The message of a JS error value, for error texts.
     pub(crate) fn js_message(value: &JsValue) -> String {
-        if let Some(err) = value.dyn_ref::<worker::js_sys::Error>() {
+        if let Some(err) = value.dyn_ref::<js_sys::Error>() {
             let name = String::from(err.name());
             let message = String::from(err.message());
             return format!("{name}: {message}");
@@ -307,17 +326,11 @@ mod tests {
 
     #[test]
     fn collector_stops_past_the_limit() {
-        let mut c = Collector::new(5, None);
+        let mut c = Collector::new(5);
         assert_eq!(c.push(b"abc"), Ok(()));
         assert_eq!(c.push(b"de"), Ok(()));
         assert_eq!(c.push(b"f"), Err(OverLimit));
         assert_eq!(c.finish().as_ref(), b"abcde");
-    }
-
-    #[test]
-    fn collector_capacity_is_capped_by_the_limit() {
-        let c = Collector::new(16, Some(u64::MAX));
-        assert!(c.buf.capacity() >= 16 && c.buf.capacity() < 1024);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //!
 //! - [`CloudflareHost`]: the [`Host`](anyedge_core::Host) of a Worker:
 //!   [`FetchClient`] (outbound HTTP over `fetch`, redirects not followed,
-//!   timeout via `AbortController`, body size limit), [`ConsoleLogger`]
+//!   timeout via `AbortSignal.timeout`, body size limit), [`ConsoleLogger`]
 //!   (the console), [`EnvConfig`] (`env.var` / `env.secret`).
 //! - [`export_fetch!`]: exports your router as the Worker's `fetch`
 //!   handler (built once per instance); [`fetch_promise`] and [`serve`] are
@@ -110,5 +110,5 @@ mod wasm_tests;
 #[doc(hidden)]
 pub mod __private {
     pub use anyedge_core::Router;
-    pub use worker::{js_sys, wasm_bindgen, web_sys, Env, Request};
+    pub use worker::{js_sys, wasm_bindgen, web_sys, Env};
 }

@@ -11,9 +11,9 @@ use anyedge_core::logging::LevelFilter;
 #[cfg(target_arch = "wasm32")]
 use anyedge_core::{Config, Error, Router};
 #[cfg(target_arch = "wasm32")]
-use worker::js_sys;
-#[cfg(target_arch = "wasm32")]
 use worker::wasm_bindgen::JsValue;
+#[cfg(target_arch = "wasm32")]
+use worker::{js_sys, web_sys};
 
 #[cfg(target_arch = "wasm32")]
 use crate::convert::{js_message, request_from_worker, response_to_worker};
@@ -48,6 +48,19 @@ pub async fn serve(
     req: worker::Request,
     env: worker::Env,
 ) -> worker::Result<worker::Response> {
+    serve_raw(router, req.inner(), env)
+        .await
+        .map(worker::Response::from)
+        .map_err(worker::Error::from)
+}
+
+/// [`serve`] over the `web_sys` types, as the runtime hands them over.
+#[cfg(target_arch = "wasm32")]
+async fn serve_raw(
+    router: &Router<CloudflareHost>,
+    req: &web_sys::Request,
+    env: worker::Env,
+) -> Result<web_sys::Response, JsValue> {
     let host = Rc::new(CloudflareHost::new(env));
     init_instance(&host);
     let res = match request_from_worker(req, router.body_limit()).await {
@@ -63,7 +76,7 @@ pub async fn serve(
                 "the response could not be converted for the Workers runtime; see the Worker's logs"
                     .into(),
             );
-            response_to_worker(fallback.to_response()).map_err(worker::Error::from)
+            response_to_worker(fallback.to_response())
         }
     }
 }
@@ -90,7 +103,7 @@ thread_local! {
 #[cfg(target_arch = "wasm32")]
 pub fn fetch_promise(
     router: Rc<Router<CloudflareHost>>,
-    req: worker::Request,
+    req: web_sys::Request,
     env: worker::Env,
 ) -> js_sys::Promise {
     let id = NEXT_ID.with(|n| {
@@ -106,14 +119,14 @@ pub fn fetch_promise(
         });
     });
     worker::wasm_bindgen_futures::spawn_local(async move {
-        let res = serve(&router, req, env).await;
+        let res = serve_raw(&router, &req, env).await;
         let Some(resolve) = take_resolver(id) else {
             return;
         };
         let value = match res {
-            Ok(res) => JsValue::from(worker::web_sys::Response::from(res)),
+            Ok(res) => JsValue::from(res),
             Err(e) => {
-                worker::console_error!("ERROR anyedge: {e}");
+                worker::console_error!("ERROR anyedge: {}", js_message(&e));
                 return settle_with_internal(&resolve, "the response could not be built");
             }
         };
@@ -136,10 +149,7 @@ fn take_resolver(id: u64) -> Option<js_sys::Function> {
 fn settle_with_internal(resolve: &js_sys::Function, what: &str) {
     let res = Error::Internal(format!("{what}; see the Worker's logs")).to_response();
     if let Ok(res) = response_to_worker(res) {
-        let _ = resolve.call1(
-            &JsValue::NULL,
-            &JsValue::from(worker::web_sys::Response::from(res)),
-        );
+        let _ = resolve.call1(&JsValue::NULL, &JsValue::from(res));
     }
 }
 
@@ -189,7 +199,7 @@ macro_rules! export_fetch {
         #[doc(hidden)]
         pub mod __anyedge_fetch_export {
             use $crate::__private::wasm_bindgen;
-            use $crate::__private::{js_sys, web_sys, Env, Request};
+            use $crate::__private::{js_sys, web_sys, Env};
 
             /// The Worker's `fetch` handler.
             #[allow(unreachable_pub)] // Exported to JS, whatever the module's visibility.
@@ -200,7 +210,7 @@ macro_rules! export_fetch {
                 _ctx: wasm_bindgen::JsValue,
             ) -> js_sys::Promise {
                 let app = super::__ANYEDGE_APP.with(::std::rc::Rc::clone);
-                $crate::fetch_promise(app, Request::from(req), env)
+                $crate::fetch_promise(app, req, env)
             }
         }
     };

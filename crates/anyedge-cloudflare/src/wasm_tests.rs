@@ -31,24 +31,22 @@ fn incoming(
     url: &str,
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
-) -> worker::Request {
+) -> web_sys::Request {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_headers_headers(&js_headers(headers));
     if let Some(body) = body {
         init.set_body(&Uint8Array::from(body));
     }
-    worker::Request::from(web_sys::Request::new_with_str_and_init(url, &init).unwrap())
+    web_sys::Request::new_with_str_and_init(url, &init).unwrap()
 }
 
-fn upstream(status: u16, headers: &[(&str, &str)], body: Option<&[u8]>) -> worker::Response {
+fn upstream(status: u16, headers: &[(&str, &str)], body: Option<&[u8]>) -> web_sys::Response {
     let init = web_sys::ResponseInit::new();
     init.set_status(status);
     init.set_headers_headers(&js_headers(headers));
     let body = body.map(Uint8Array::from);
-    let raw =
-        web_sys::Response::new_with_opt_buffer_source_and_init(body.as_deref(), &init).unwrap();
-    worker::Response::from(raw)
+    web_sys::Response::new_with_opt_buffer_source_and_init(body.as_deref(), &init).unwrap()
 }
 
 async fn body_of(res: &web_sys::Response) -> Vec<u8> {
@@ -69,7 +67,7 @@ async fn incoming_request_keeps_method_url_headers_and_body() {
         ],
         Some(br#"{"name":"Ada"}"#),
     );
-    let req = request_from_worker(req, 1024).await.unwrap();
+    let req = request_from_worker(&req, 1024).await.unwrap();
     assert_eq!(req.method(), Method::PATCH);
     assert_eq!(req.uri().path(), "/greet/%C3%A9");
     assert_eq!(req.uri().query(), Some("x=1&y=2"));
@@ -86,9 +84,8 @@ async fn incoming_request_keeps_method_url_headers_and_body() {
 
 #[wasm_bindgen_test]
 async fn incoming_request_without_body_is_empty() {
-    let req = request_from_worker(incoming("GET", "https://edge.test/health", &[], None), 0)
-        .await
-        .unwrap();
+    let req = incoming("GET", "https://edge.test/health", &[], None);
+    let req = request_from_worker(&req, 0).await.unwrap();
     assert_eq!(req.method(), Method::GET);
     assert!(req.body().is_empty());
 }
@@ -96,15 +93,30 @@ async fn incoming_request_without_body_is_empty() {
 #[wasm_bindgen_test]
 async fn incoming_body_at_the_limit_is_read_and_over_it_is_413() {
     let body = vec![b'x'; 64];
-    let ok = request_from_worker(incoming("POST", "https://edge.test/", &[], Some(&body)), 64)
-        .await
-        .unwrap();
+    let req = incoming("POST", "https://edge.test/", &[], Some(&body));
+    let ok = request_from_worker(&req, 64).await.unwrap();
     assert_eq!(ok.body().len(), 64);
-    let err = request_from_worker(incoming("POST", "https://edge.test/", &[], Some(&body)), 63)
-        .await
-        .unwrap_err();
+    let req = incoming("POST", "https://edge.test/", &[], Some(&body));
+    let err = request_from_worker(&req, 63).await.unwrap_err();
     assert!(
         matches!(err, Error::PayloadTooLarge { limit: 63 }),
+        "{err:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn incoming_body_longer_than_announced_is_still_held_to_the_limit() {
+    // Read in one piece (Content-Length within the limit), then checked.
+    let body = vec![b'x'; 64];
+    let req = incoming(
+        "POST",
+        "https://edge.test/",
+        &[("content-length", "3")],
+        Some(&body),
+    );
+    let err = request_from_worker(&req, 10).await.unwrap_err();
+    assert!(
+        matches!(err, Error::PayloadTooLarge { limit: 10 }),
         "{err:?}"
     );
 }
@@ -122,7 +134,7 @@ async fn incoming_content_length_over_the_limit_is_413_before_reading() {
         req.headers().get("content-length").unwrap().as_deref(),
         Some("5000")
     );
-    let err = request_from_worker(req, 100).await.unwrap_err();
+    let err = request_from_worker(&req, 100).await.unwrap_err();
     assert!(
         matches!(err, Error::PayloadTooLarge { limit: 100 }),
         "{err:?}"
@@ -141,7 +153,7 @@ async fn response_keeps_status_headers_and_body() {
         .append("set-cookie", HeaderValue::from_static("b=2"));
     res.headers_mut()
         .insert("x-latin1", HeaderValue::from_bytes(b"caf\xe9").unwrap());
-    let raw = web_sys::Response::from(response_to_worker(res).unwrap());
+    let raw = response_to_worker(res).unwrap();
     assert_eq!(raw.status(), 201);
     let headers = raw.headers();
     assert_eq!(
@@ -171,7 +183,7 @@ async fn empty_responses_have_no_body_so_204_and_304_are_valid() {
     ] {
         let mut res = anyedge_core::Response::new(Bytes::new());
         *res.status_mut() = status;
-        let raw = web_sys::Response::from(response_to_worker(res).unwrap());
+        let raw = response_to_worker(res).unwrap();
         assert_eq!(raw.status(), status.as_u16());
         assert!(raw.body().is_none());
     }
@@ -184,8 +196,8 @@ fn outbound_request_does_not_follow_redirects_and_keeps_everything() {
     *req.uri_mut() = "http://127.0.0.1:18080/echo?q=1".parse().unwrap();
     req.headers_mut()
         .insert("authorization", HeaderValue::from_static("Bearer t"));
-    let out = request_to_fetch(&req).unwrap();
-    let raw = out.inner();
+    let signal = web_sys::AbortSignal::timeout_with_u32(60_000);
+    let raw = request_to_fetch(&req, &signal).unwrap();
     assert_eq!(raw.method(), "PUT");
     assert_eq!(raw.url(), "http://127.0.0.1:18080/echo?q=1");
     assert_eq!(raw.redirect(), web_sys::RequestRedirect::Manual);
@@ -200,7 +212,8 @@ fn outbound_request_does_not_follow_redirects_and_keeps_everything() {
 fn outbound_request_needs_an_absolute_url() {
     let mut req = anyedge_core::Request::new(Bytes::new());
     *req.uri_mut() = "/relative".parse().unwrap();
-    let err = request_to_fetch(&req).unwrap_err();
+    let signal = web_sys::AbortSignal::timeout_with_u32(60_000);
+    let err = request_to_fetch(&req, &signal).unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::InvalidRequest);
 }
 
@@ -211,25 +224,25 @@ async fn fetched_response_is_read_up_to_the_limit() {
         &[("location", "/hello"), ("content-type", "application/json")],
         Some(b"{}"),
     );
-    let res = response_from_fetch(res, 2).await.unwrap();
+    let res = response_from_fetch(&res, 2).await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()["location"], "/hello");
     assert_eq!(res.body().as_ref(), b"{}");
 
-    let err = response_from_fetch(upstream(200, &[], Some(&[b'x'; 10])), 9)
+    let err = response_from_fetch(&upstream(200, &[], Some(&[b'x'; 10])), 9)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::TooLarge);
 
     let err = response_from_fetch(
-        upstream(200, &[("content-length", "1000000")], Some(b"x")),
+        &upstream(200, &[("content-length", "1000000")], Some(b"x")),
         10,
     )
     .await
     .unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::TooLarge);
 
-    let empty = response_from_fetch(upstream(204, &[], None), 0)
+    let empty = response_from_fetch(&upstream(204, &[], None), 0)
         .await
         .unwrap();
     assert_eq!(empty.status(), StatusCode::NO_CONTENT);
