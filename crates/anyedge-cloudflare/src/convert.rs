@@ -17,7 +17,7 @@
 //! on the host; the JS-backed functions exist on `wasm32` only.
 
 use bytes::Bytes;
-use http::HeaderValue;
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// A body that grew past its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,12 +62,6 @@ pub(crate) fn declared_length(value: Option<&str>) -> Option<u64> {
     value.and_then(|v| v.trim().parse().ok())
 }
 
-/// A header value as a JS ByteString: each byte becomes the char of that code.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn header_value_to_js(value: &HeaderValue) -> String {
-    value.as_bytes().iter().map(|&b| char::from(b)).collect()
-}
-
 /// A JS ByteString header value back to bytes; `None` if a char is above
 /// U+00FF (not a ByteString) or the bytes are not a valid header value.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -79,6 +73,35 @@ pub(crate) fn header_value_from_js(value: &str) -> Option<HeaderValue> {
     HeaderValue::from_bytes(&bytes).ok()
 }
 
+/// Headers as the text the JS side exchanges them in (see [`wasm::js`]):
+/// one `name:value\n` line per value, values as ByteStrings. Names cannot
+/// contain `:` and values cannot contain `\n`, so the text is unambiguous.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn headers_to_lines(headers: &HeaderMap) -> String {
+    let mut out = String::with_capacity(headers.len() * 32);
+    for (name, value) in headers {
+        out.push_str(name.as_str());
+        out.push(':');
+        out.extend(value.as_bytes().iter().map(|&b| char::from(b)));
+        out.push('\n');
+    }
+    out
+}
+
+/// The [`HeaderMap`] of [`headers_to_lines`]' text; `Err(name)` names a
+/// header whose name or value is not valid.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn headers_from_lines(lines: &str) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for line in lines.split_terminator('\n') {
+        let (name, value) = line.split_once(':').ok_or_else(|| line.to_owned())?;
+        let key = HeaderName::from_bytes(name.as_bytes()).map_err(|_| name.to_owned())?;
+        let value = header_value_from_js(value).ok_or_else(|| name.to_owned())?;
+        map.append(key, value);
+    }
+    Ok(map)
+}
+
 #[cfg(target_arch = "wasm32")]
 pub(crate) use wasm::*;
 
@@ -87,13 +110,13 @@ mod wasm {
     use anyedge_core::{Error, HttpError, HttpErrorKind, Request, Response};
     use bytes::Bytes;
     use futures_util::StreamExt;
-    use http::{header, HeaderMap, HeaderName, Method, StatusCode, Uri};
+    use http::{header, HeaderMap, Method, StatusCode, Uri};
     use worker::js_sys::{self, Promise, Uint8Array};
     use worker::wasm_bindgen::{JsCast, JsValue};
     use worker::wasm_bindgen_futures::JsFuture;
     use worker::web_sys::{self, ReadableStream};
 
-    use super::{declared_length, header_value_from_js, header_value_to_js, Collector};
+    use super::{declared_length, headers_from_lines, headers_to_lines, Collector};
 
     /// A request the edge received, as an anyedge [`Request`]: method, the
     /// absolute URL as URI, headers, and the body read up to `limit` bytes.
@@ -285,25 +308,49 @@ mod wasm {
     }
 
     /// JS `Headers` to a [`HeaderMap`], keeping repeated values; `Err(name)`
-    /// names a header that is not valid.
+    /// names a header that is not valid. One call into JS for all of them.
     pub(crate) fn headers_from_js(headers: &web_sys::Headers) -> Result<HeaderMap, String> {
-        let mut map = HeaderMap::new();
-        for (name, value) in worker::Headers(headers.clone()).entries() {
-            let key = HeaderName::from_bytes(name.as_bytes()).map_err(|_| name.clone())?;
-            // Set-Cookie is the one header JS does not join; the rest arrive joined with ", ".
-            let value = header_value_from_js(&value).ok_or_else(|| name.clone())?;
-            map.append(key, value);
-        }
-        Ok(map)
+        headers_from_lines(&js::headers_to_lines(headers))
     }
 
-    /// A [`HeaderMap`] to JS `Headers`, appending repeated values.
+    /// A [`HeaderMap`] to JS `Headers`, appending repeated values. One call
+    /// into JS for all of them.
     pub(crate) fn headers_to_js(headers: &HeaderMap) -> Result<web_sys::Headers, JsValue> {
-        let js = web_sys::Headers::new()?;
-        for (name, value) in headers {
-            js.append(name.as_str(), &header_value_to_js(value))?;
+        js::headers_from_lines(&headers_to_lines(headers))
+    }
+
+    /// The few lines of JavaScript that move all headers across the
+    /// boundary as one string instead of a call per header and per part.
+    pub(crate) mod js {
+        use worker::wasm_bindgen::prelude::wasm_bindgen;
+        use worker::wasm_bindgen::JsValue;
+        use worker::web_sys;
+
+        #[wasm_bindgen(inline_js = r#"
+export function anyedge_headers_to_lines(headers) {
+  let out = "";
+  for (const [name, value] of headers) out += name + ":" + value + "\n";
+  return out;
+}
+export function anyedge_headers_from_lines(lines) {
+  const headers = new Headers();
+  for (const line of lines.split("\n")) {
+    if (line === "") continue;
+    const at = line.indexOf(":");
+    headers.append(line.slice(0, at), line.slice(at + 1));
+  }
+  return headers;
+}
+"#)]
+        extern "C" {
+            /// `name:value\n` for every header (Set-Cookie values one by one).
+            #[wasm_bindgen(js_name = anyedge_headers_to_lines)]
+            pub(crate) fn headers_to_lines(headers: &web_sys::Headers) -> String;
+
+            /// New `Headers` from `name:value\n` lines; throws on an invalid one.
+            #[wasm_bindgen(js_name = anyedge_headers_from_lines, catch)]
+            pub(crate) fn headers_from_lines(lines: &str) -> Result<web_sys::Headers, JsValue>;
         }
-        Ok(js)
     }
 
     /// The message of a JS error value, for error texts.
@@ -343,11 +390,25 @@ mod tests {
 
     #[test]
     fn header_values_round_trip_as_byte_strings() {
-        let value = HeaderValue::from_bytes(b"caf\xe9 ok").unwrap();
-        let js = header_value_to_js(&value);
-        assert_eq!(js, "caf\u{e9} ok");
-        assert_eq!(header_value_from_js(&js), Some(value));
+        let mut map = HeaderMap::new();
+        map.append("x-latin1", HeaderValue::from_bytes(b"caf\xe9 ok").unwrap());
+        map.append("set-cookie", HeaderValue::from_static("a=1"));
+        map.append("set-cookie", HeaderValue::from_static("b=2; Path=/"));
+        map.append("x-colon", HeaderValue::from_static("a:b::c"));
+        let lines = headers_to_lines(&map);
+        assert_eq!(
+            lines,
+            "x-latin1:caf\u{e9} ok\nset-cookie:a=1\nset-cookie:b=2; Path=/\nx-colon:a:b::c\n"
+        );
+        assert_eq!(headers_from_lines(&lines), Ok(map));
+        assert_eq!(headers_from_lines(""), Ok(HeaderMap::new()));
         assert_eq!(header_value_from_js("snow \u{2603}"), None);
-        assert_eq!(header_value_from_js("bad\nvalue"), None);
+        assert_eq!(header_value_from_js("bad\rvalue"), None);
+        assert_eq!(
+            headers_from_lines("x-snow:\u{2603}\n"),
+            Err("x-snow".into())
+        );
+        assert_eq!(headers_from_lines("bad name:x\n"), Err("bad name".into()));
+        assert_eq!(headers_from_lines("no-colon\n"), Err("no-colon".into()));
     }
 }
