@@ -22,7 +22,8 @@
 //!
 //! Options: `--quick` (short runs, ~4 minutes after the builds),
 //! `--secs N` (measured seconds per contender and case), `--conns N`,
-//! `--startup-runs N`, `--no-criterion`, `--no-write`.
+//! `--startup-runs N`, `--no-criterion`, `--no-write`, `--only a,b` (some
+//! of `size,greet,heavy,startup,criterion`; implies `--no-write`).
 
 mod build;
 mod load;
@@ -51,6 +52,9 @@ const THROUGHPUT_BUDGET: f64 = 0.95;
 
 const GREET_BODY: &[u8] = br#"{"name":"Ada"}"#;
 
+/// The sections, in the order they run (`--only` picks some).
+const SECTIONS: [&str; 5] = ["size", "greet", "heavy", "startup", "criterion"];
+
 struct Opts {
     quick: bool,
     secs: f64,
@@ -60,6 +64,8 @@ struct Opts {
     startup_runs: usize,
     criterion: bool,
     write: bool,
+    /// Sections to run (`--only a,b`); all when empty.
+    only: Vec<String>,
 }
 
 impl Opts {
@@ -74,6 +80,7 @@ impl Opts {
             startup_runs: if quick { 3 } else { 7 },
             criterion: true,
             write: true,
+            only: Vec::new(),
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -90,13 +97,34 @@ impl Opts {
                 "--startup-runs" => o.startup_runs = value("--startup-runs")? as usize,
                 "--no-criterion" => o.criterion = false,
                 "--no-write" => o.write = false,
+                "--only" => {
+                    let list = it.next().context("--only needs a list, e.g. size,greet")?;
+                    for s in list.split(',') {
+                        if !SECTIONS.contains(&s) {
+                            bail!(
+                                "--only: unknown section `{s}`; sections: {}",
+                                SECTIONS.join(",")
+                            );
+                        }
+                        o.only.push(s.to_owned());
+                    }
+                    // A partial run never overwrites the full tables.
+                    o.write = false;
+                }
                 other => bail!(
                     "unknown option `{other}`; usage: cargo xtask bench [--quick] [--secs N] \
-                     [--conns N] [--startup-runs N] [--no-criterion] [--no-write]"
+                     [--conns N] [--startup-runs N] [--no-criterion] [--no-write] \
+                     [--only {}]",
+                    SECTIONS.join(",")
                 ),
             }
         }
         Ok(o)
+    }
+
+    /// Whether section `name` runs.
+    fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == name)
     }
 
     fn total(&self) -> Duration {
@@ -136,15 +164,23 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut doc = String::new();
     let mut budgets = Vec::new();
 
-    step("bench: sizes");
-    sizes(&art, &mut doc, &mut budgets)?;
+    if opts.runs("size") {
+        step("bench: sizes");
+        sizes(&art, &mut doc, &mut budgets)?;
+    }
     let upstream_addr: SocketAddr = UPSTREAM.parse()?;
     util::ensure_free(upstream_addr)?;
     upstream::start(upstream_addr)?;
-    greet(&opts, &art, &mut doc, &mut budgets)?;
-    heavy(&opts, &art, &mut doc)?;
-    startup(&opts, &art, &mut doc)?;
-    if opts.criterion {
+    if opts.runs("greet") {
+        greet(&opts, &art, &mut doc, &mut budgets)?;
+    }
+    if opts.runs("heavy") {
+        heavy(&opts, &art, &mut doc)?;
+    }
+    if opts.runs("startup") {
+        startup(&opts, &art, &mut doc)?;
+    }
+    if opts.criterion && opts.runs("criterion") {
         criterion(&opts, &mut doc)?;
     }
 
@@ -227,41 +263,52 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
     };
     let a = cf(&art.cf_anyedge)?;
     let b = cf(&art.cf_baseline)?;
+    let h = cf(&art.cf_baseline_http)?;
     let full = cf(&art.cf_anyedge_full)?;
     let fa = build::sizes(&art.fastly_anyedge)?;
     let fb = build::sizes(&art.fastly_baseline)?;
     let ffull = build::sizes(&art.fastly_anyedge_full)?;
+    const WEB_SYS: &str = "`worker`, web_sys types";
+    const HTTP: &str = "`worker` `http` feature";
+    const FASTLY: &str = "`fastly`";
     let rows = [
-        ("Cloudflare: wasm (after wasm-opt)", a[0], b[0]),
-        ("Cloudflare: JS shim (index.js)", a[1], b[1]),
-        ("**Cloudflare: wasm + shim**", a[2], b[2]),
-        ("**Fastly: wasm (wasm32-wasip1)**", fa, fb),
+        ("Cloudflare: wasm (after wasm-opt)", a[0], WEB_SYS, b[0]),
+        ("Cloudflare: JS shim (index.js)", a[1], WEB_SYS, b[1]),
+        ("**Cloudflare: wasm + shim**", a[2], WEB_SYS, b[2]),
+        ("Cloudflare: wasm (after wasm-opt)", a[0], HTTP, h[0]),
+        ("**Cloudflare: wasm + shim**", a[2], HTTP, h[2]),
+        ("**Fastly: wasm (wasm32-wasip1)**", fa, FASTLY, fb),
         (
             "Cloudflare, reference Worker as shipped (+ jq transform routes): wasm + shim",
             full[2],
+            WEB_SYS,
             b[2],
         ),
         (
             "Fastly, `anyedge-fastly` binary as shipped (+ jq transform routes)",
             ffull,
+            FASTLY,
             fb,
         ),
     ];
     doc.push_str(
         "### 1. Size\n\n\
          The reference app's routes (health, greet, items; `anyedge-cloudflare` without its default \
-         `transform` feature, `benches/anyedge-fastly-greet`) against the greet logic written \
-         directly against `worker` 0.8 / `fastly` 0.13 (`benches/baseline-*`); the budget rows are \
-         bold. The last two rows are the reference apps as shipped, with the jq transform routes \
-         (jaq): no budget, for the record. gzip is `gzip -9`.\n\n\
-         | artifact | anyedge raw | anyedge gzip | baseline raw | baseline gzip | gzip ratio |\n\
-         |---|---:|---:|---:|---:|---:|\n",
+         `transform` feature, `benches/anyedge-fastly-greet`) against `POST /greet` written \
+         directly against the provider crate with the same behaviour (`benches/baseline-*`, checked \
+         with the greet conformance cases): on Cloudflare once over web_sys types (the smallest \
+         code a careful author writes) and once with `worker`'s `http` feature (the http 1.x \
+         types anyedge also uses); the budget rows are bold. The last two rows are the reference \
+         apps as shipped, with the jq transform routes (jaq): no budget, for the record. gzip is \
+         `gzip -9`.\n\n\
+         | artifact | anyedge raw | anyedge gzip | baseline | baseline raw | baseline gzip | gzip ratio |\n\
+         |---|---:|---:|---|---:|---:|---:|\n",
     );
-    for (what, x, y) in rows {
+    for (what, x, base, y) in rows {
         let ratio = x.1 as f64 / y.1.max(1) as f64;
         let _ = writeln!(
             doc,
-            "| {what} | {} | {} | {} | {} | {ratio:.2}× |",
+            "| {what} | {} | {} | {base} | {} | {} | {ratio:.2}× |",
             kib(x.0),
             kib(x.1),
             kib(y.0),
@@ -270,7 +317,8 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
     }
     doc.push('\n');
     for (what, x, y) in [
-        ("Cloudflare wasm + shim", a[2], b[2]),
+        ("Cloudflare wasm + shim vs web_sys baseline", a[2], b[2]),
+        ("Cloudflare wasm + shim vs `http` baseline", a[2], h[2]),
         ("Fastly wasm", fa, fb),
     ] {
         let ratio = x.1 as f64 / y.1.max(1) as f64;
@@ -280,6 +328,23 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
             limit: format!("≤ {SIZE_BUDGET:.2}×"),
             pass: ratio <= SIZE_BUDGET,
         });
+    }
+    Ok(())
+}
+
+/// Plays the greet conformance cases (`20-greet`, `30-bad-input`) against
+/// every contender: the baselines must behave as anyedge does, or the
+/// comparison means nothing.
+fn same_behaviour(contenders: &[(&str, SocketAddr)]) -> Result<()> {
+    let cases: Vec<_> = crate::conformance::load(&root().join("conformance/cases"))?
+        .into_iter()
+        .filter(|c| c.file.starts_with("20-") || c.file.starts_with("30-"))
+        .collect();
+    for (name, addr) in contenders {
+        let (passed, failed) = crate::conformance::run_all(name, *addr, &cases);
+        if failed > 0 || passed == 0 {
+            bail!("{name} fails {failed} of the greet conformance cases: it does not do what anyedge does");
+        }
     }
     Ok(())
 }
@@ -320,66 +385,88 @@ fn greet(
          {} keep-alive connections, {:.0} s per contender in {} interleaved rounds (after a warm-up); \
          the builds of §1; each request makes one upstream GET (the bench's own upstream on \
          loopback). workerd runs the worker-build output directly (generated capnp config, no wrangler proxy).\n\n\
-         | runtime | app | req/s | p50 ms | p99 ms | errors | req/s vs baseline |\n\
+         | runtime | app | req/s | p50 ms | p99 ms | errors | anyedge req/s ÷ each baseline's |\n\
          |---|---|---:|---:|---:|---:|---:|\n",
         opts.conns, opts.secs, opts.rounds
     ));
     type Starter = fn(&str, &Path, u16) -> Result<Service>;
-    let runtimes: [(&str, Starter, &Path, &Path, u16); 2] = [
+    let runtimes: [(&str, Starter, Vec<(&str, &Path)>, u16); 2] = [
         (
             "workerd",
             servers::start_workerd,
-            &art.cf_anyedge,
-            &art.cf_baseline,
+            vec![
+                ("anyedge", art.cf_anyedge.as_path()),
+                ("baseline (web_sys)", art.cf_baseline.as_path()),
+                ("baseline (`http` feature)", art.cf_baseline_http.as_path()),
+            ],
             19101,
         ),
         (
             "Viceroy",
             servers::start_viceroy,
-            &art.fastly_anyedge,
-            &art.fastly_baseline,
+            vec![
+                ("anyedge", art.fastly_anyedge.as_path()),
+                ("baseline", art.fastly_baseline.as_path()),
+            ],
             19111,
         ),
     ];
-    for (runtime, start, a, b, port) in runtimes {
+    for (runtime, start, apps, port) in runtimes {
         step(&format!("bench: POST /greet on {runtime}"));
-        let (pa, pb) = (servers::addr(port), servers::addr(port + 1));
-        let mut sa = start("anyedge", a, port)?;
-        let mut sb = start("baseline", b, port + 1)?;
-        ready(&mut sa, pa, &shot, "Hello, Ada!")?;
-        ready(&mut sb, pb, &shot, "Hello, Ada!")?;
+        let mut services = Vec::new();
+        let mut named = Vec::new();
+        for (i, (app, path)) in apps.iter().enumerate() {
+            let addr = servers::addr(port + i as u16);
+            let mut svc = start(app, path, port + i as u16)?;
+            ready(&mut svc, addr, &shot, "Hello, Ada!")?;
+            services.push(svc);
+            named.push((*app, addr));
+        }
+        same_behaviour(&named)?;
+        let contenders: Vec<(&str, SocketAddr, &Shot)> =
+            named.iter().map(|(n, a)| (*n, *a, &shot)).collect();
         let stats = load::interleaved(
-            &[("anyedge", pa, &shot), ("baseline", pb, &shot)],
+            &contenders,
             opts.conns,
             opts.total(),
             opts.rounds,
             opts.warmup(),
         );
-        sa.check_alive()?;
-        sb.check_alive()?;
-        let base = stats[1].rps();
-        for (app, s) in ["anyedge", "baseline"].iter().zip(&stats) {
+        for svc in &mut services {
+            svc.check_alive()?;
+        }
+        let rps: Vec<f64> = stats.iter().map(load::Stats::rps).collect();
+        for (i, ((app, _), s)) in named.iter().zip(&stats).enumerate() {
+            let vs = if i == 0 {
+                (1..rps.len())
+                    .map(|j| format!("{:.2}×", rps[0] / rps[j].max(1e-9)))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            } else {
+                "1.00×".to_owned()
+            };
             let _ = writeln!(
                 doc,
-                "| {runtime} | {app} | {:.0} | {:.2} | {:.2} | {} | {:.2}× |",
+                "| {runtime} | {app} | {:.0} | {:.2} | {:.2} | {} | {vs} |",
                 s.rps(),
                 s.percentile(0.5),
                 s.percentile(0.99),
                 s.errors,
-                s.rps() / base.max(1e-9)
             );
         }
-        let ratio = stats[0].rps() / base.max(1e-9);
         let clean = stats.iter().all(|s| s.errors == 0 && s.requests > 0);
-        budgets.push(Budget {
-            what: format!(
-                "throughput, POST /greet on {runtime} (anyedge / baseline){}",
-                if clean { "" } else { ", with errors" }
-            ),
-            value: ratio,
-            limit: format!("≥ {THROUGHPUT_BUDGET:.2}×"),
-            pass: ratio >= THROUGHPUT_BUDGET && clean,
-        });
+        for (j, (app, _)) in named.iter().enumerate().skip(1) {
+            let ratio = rps[0] / rps[j].max(1e-9);
+            budgets.push(Budget {
+                what: format!(
+                    "throughput, POST /greet on {runtime} (anyedge / {app}){}",
+                    if clean { "" } else { ", with errors" }
+                ),
+                value: ratio,
+                limit: format!("≥ {THROUGHPUT_BUDGET:.2}×"),
+                pass: ratio >= THROUGHPUT_BUDGET && clean,
+            });
+        }
     }
     doc.push('\n');
     Ok(())

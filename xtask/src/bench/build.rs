@@ -15,8 +15,11 @@ pub(crate) struct Artifacts {
     /// The reference Worker as shipped (default features: with the
     /// jq transform routes).
     pub(crate) cf_anyedge_full: PathBuf,
-    /// worker-build output of `benches/baseline-cloudflare`.
+    /// worker-build output of `benches/baseline-cloudflare` (web_sys types).
     pub(crate) cf_baseline: PathBuf,
+    /// worker-build output of `benches/baseline-cloudflare-http` (`worker`'s
+    /// `http` feature: http 1.x types).
+    pub(crate) cf_baseline_http: PathBuf,
     /// worker-build output of `benches/anyedge-transform`.
     pub(crate) cf_transform: PathBuf,
     /// `index.js` of the plain JavaScript Worker.
@@ -56,6 +59,8 @@ pub(crate) fn all() -> Result<Artifacts> {
     tools.worker_build("crates/anyedge-cloudflare", &cf_anyedge_full, &[])?;
     let cf_baseline = out("cf-baseline");
     tools.worker_build("benches/baseline-cloudflare", &cf_baseline, &[])?;
+    let cf_baseline_http = out("cf-baseline-http");
+    tools.worker_build("benches/baseline-cloudflare-http", &cf_baseline_http, &[])?;
     let cf_transform = out("cf-transform");
     tools.worker_build("benches/anyedge-transform", &cf_transform, &[])?;
 
@@ -102,6 +107,7 @@ pub(crate) fn all() -> Result<Artifacts> {
         cf_anyedge,
         cf_anyedge_full,
         cf_baseline,
+        cf_baseline_http,
         cf_transform,
         js_plain,
         js_hono,
@@ -162,7 +168,9 @@ fn check_profiles() -> Result<()> {
     let want = release_profile(&root().join("Cargo.toml"))?;
     for krate in [
         "baseline-cloudflare",
+        "baseline-cloudflare-http",
         "baseline-fastly",
+        "anyedge-fastly-greet",
         "anyedge-transform",
     ] {
         let manifest = root().join("benches").join(krate).join("Cargo.toml");
