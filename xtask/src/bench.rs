@@ -390,7 +390,9 @@ fn greet(
         opts.conns, opts.secs, opts.rounds
     ));
     type Starter = fn(&str, &Path, u16) -> Result<Service>;
-    let runtimes: [(&str, Starter, Vec<(&str, &Path)>, u16); 2] = [
+    /// Runtime, how to start an app on it, the apps (anyedge first), first port.
+    type Runtime<'a> = (&'a str, Starter, Vec<(&'a str, &'a Path)>, u16);
+    let runtimes: [Runtime; 2] = [
         (
             "workerd",
             servers::start_workerd,
