@@ -1,5 +1,7 @@
 //! [`FastlyHost`]: the core's [`Host`] over Fastly's services.
 
+use std::cell::OnceCell;
+
 use anyedge_core::logging::{self, LevelFilter};
 use anyedge_core::{Config, Host};
 
@@ -17,9 +19,13 @@ pub const DEFAULT_SECRET_STORE: &str = "anyedge_secrets";
 /// Fastly's services as an anyedge [`Host`]: backends, a log endpoint,
 /// Config and Secret Stores. Made once per instance (one per request on
 /// Fastly).
+///
+/// The client and the logger are set up on first use, so a request that
+/// makes no upstream call never reads `BACKENDS` or `DYNAMIC_BACKENDS`
+/// (every store read is a host call, on every request).
 pub struct FastlyHost {
-    client: FastlyClient,
-    logger: FastlyLogger,
+    client: OnceCell<FastlyClient>,
+    logger: OnceCell<FastlyLogger>,
     config: FastlyConfig,
 }
 
@@ -34,10 +40,18 @@ impl FastlyHost {
         Self::from_config(FastlyConfig::open(config_store, secret_store))
     }
 
-    /// A host whose client and logger are set up from `config`: `BACKENDS`,
-    /// `DYNAMIC_BACKENDS`, `LOG_ENDPOINT` (see the crate docs).
+    /// A host whose client and logger are set up from `config` when first
+    /// used: `BACKENDS`, `DYNAMIC_BACKENDS`, `LOG_ENDPOINT` (see the crate docs).
     pub fn from_config(config: FastlyConfig) -> Self {
-        let logger = match config.var("LOG_ENDPOINT") {
+        FastlyHost {
+            client: OnceCell::new(),
+            logger: OnceCell::new(),
+            config,
+        }
+    }
+
+    fn make_logger(config: &FastlyConfig) -> FastlyLogger {
+        match config.var("LOG_ENDPOINT") {
             Some(name) => FastlyLogger::endpoint(name.trim()).unwrap_or_else(|e| {
                 eprintln!(
                     "WARN anyedge: log endpoint `{}` cannot be used ({e}); logging to stderr",
@@ -46,7 +60,10 @@ impl FastlyHost {
                 FastlyLogger::stderr()
             }),
             None => FastlyLogger::stderr(),
-        };
+        }
+    }
+
+    fn make_client(config: &FastlyConfig) -> FastlyClient {
         let backends = config.var("BACKENDS").unwrap_or_default();
         let client = match BackendMap::parse(&backends) {
             Ok(map) => FastlyClient::new(map),
@@ -55,11 +72,7 @@ impl FastlyHost {
         let dynamic = config
             .var("DYNAMIC_BACKENDS")
             .is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"));
-        FastlyHost {
-            client: client.with_dynamic_backends(dynamic),
-            logger,
-            config,
-        }
+        client.with_dynamic_backends(dynamic)
     }
 
     /// Routes the `log` crate's macros to this host's logger, at config
@@ -70,7 +83,7 @@ impl FastlyHost {
             .var("LOG_LEVEL")
             .and_then(|l| logging::parse_level(&l))
             .unwrap_or(LevelFilter::Info);
-        logging::install(self.logger.clone(), level);
+        logging::install(self.logger().clone(), level);
     }
 }
 
@@ -80,11 +93,11 @@ impl Host for FastlyHost {
     type Config = FastlyConfig;
 
     fn client(&self) -> &FastlyClient {
-        &self.client
+        self.client.get_or_init(|| Self::make_client(&self.config))
     }
 
     fn logger(&self) -> &FastlyLogger {
-        &self.logger
+        self.logger.get_or_init(|| Self::make_logger(&self.config))
     }
 
     fn config(&self) -> &FastlyConfig {
