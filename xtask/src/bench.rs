@@ -23,7 +23,8 @@
 //! Options: `--quick` (short runs, ~4 minutes after the builds),
 //! `--secs N` (measured seconds per contender and case), `--conns N`,
 //! `--startup-runs N`, `--no-criterion`, `--no-write`, `--only a,b` (some
-//! of `size,greet,heavy,startup,criterion`; implies `--no-write`).
+//! of `size,greet,heavy,startup,criterion`; implies `--no-write`),
+//! `--runtime workerd|viceroy` (the greet section on one runtime only).
 
 mod build;
 mod load;
@@ -66,6 +67,8 @@ struct Opts {
     write: bool,
     /// Sections to run (`--only a,b`); all when empty.
     only: Vec<String>,
+    /// `--runtime workerd|viceroy`: the greet section on that runtime only.
+    runtime: Option<String>,
 }
 
 impl Opts {
@@ -81,6 +84,7 @@ impl Opts {
             criterion: true,
             write: true,
             only: Vec::new(),
+            runtime: None,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -111,10 +115,18 @@ impl Opts {
                     // A partial run never overwrites the full tables.
                     o.write = false;
                 }
+                "--runtime" => {
+                    let r = it.next().context("--runtime needs workerd or viceroy")?;
+                    if r != "workerd" && r != "viceroy" {
+                        bail!("--runtime: `{r}` is not workerd or viceroy");
+                    }
+                    o.runtime = Some(r.clone());
+                    o.write = false;
+                }
                 other => bail!(
                     "unknown option `{other}`; usage: cargo xtask bench [--quick] [--secs N] \
                      [--conns N] [--startup-runs N] [--no-criterion] [--no-write] \
-                     [--only {}]",
+                     [--only {}] [--runtime workerd|viceroy]",
                     SECTIONS.join(",")
                 ),
             }
@@ -414,6 +426,13 @@ fn greet(
         ),
     ];
     for (runtime, start, apps, port) in runtimes {
+        if opts
+            .runtime
+            .as_ref()
+            .is_some_and(|r| !runtime.eq_ignore_ascii_case(r))
+        {
+            continue;
+        }
         step(&format!("bench: POST /greet on {runtime}"));
         let mut services = Vec::new();
         let mut named = Vec::new();
