@@ -63,16 +63,17 @@ impl FastlyClient {
             .send_async(body_handle, &backend)
             .map_err(|cause| send_error(&cause, &backend, &deadline))?;
         let (resp_handle, body_handle) = wait_for(pending, &backend, &deadline)?;
-        let mut res = fastly::Response::from_handles(resp_handle, body_handle);
         let mut out = Response::new(Bytes::new());
-        *out.status_mut() = res.get_status();
-        for (name, value) in res.get_headers() {
-            out.headers_mut().append(name.clone(), value.clone());
-        }
-        let body = read_capped(res.take_body(), limits.max_response_bytes, || {
-            deadline.check_io()
-        })
-        .map_err(|e| body_error(&e, &backend, &deadline))?;
+        *out.status_mut() = resp_handle.get_status();
+        *out.headers_mut() = crate::headers::of_response(&resp_handle).map_err(|e| {
+            HttpError::new(
+                HttpErrorKind::Other,
+                format!("backend `{backend}` sent a header that cannot be read: {e}"),
+            )
+        })?;
+        let body = fastly::Body::from(body_handle);
+        let body = read_capped(body, limits.max_response_bytes, || deadline.check_io())
+            .map_err(|e| body_error(&e, &backend, &deadline))?;
         match body {
             Capped::Within(bytes) => *out.body_mut() = bytes,
             Capped::Over => {

@@ -2,6 +2,7 @@
 //! `http` types.
 
 use anyedge_core::{Bytes, Error, Request, Response};
+use fastly::handle::{BodyHandle, RequestHandle};
 use http::{header, Uri};
 
 use crate::body::{read_capped, Capped};
@@ -43,6 +44,56 @@ pub fn from_fastly_request(req: &mut fastly::Request, limit: usize) -> Result<Re
     for (name, value) in req.get_headers() {
         out.headers_mut().append(name.clone(), value.clone());
     }
+    Ok(out)
+}
+
+/// Longest request URL read (the host says when one is longer).
+const MAX_URL: usize = 1 << 20;
+
+/// [`from_fastly_request`] for the client request's handles, as [`crate::run`]
+/// takes them: headers, method and URL are read from the host handle
+/// directly (the SDK's `Request` would cache each header in a lazy map
+/// first), the body up to `limit` bytes.
+pub(crate) fn from_client_handles(
+    req: &RequestHandle,
+    body: BodyHandle,
+    limit: usize,
+) -> Result<Request, Error> {
+    let headers = crate::headers::of_request(req)
+        .map_err(|e| Error::BadRequest(format!("the request headers cannot be read: {e}")))?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Error::PayloadTooLarge { limit });
+    }
+    let url = match req.get_url(4096) {
+        Err(e) if e.needed_buf_size <= MAX_URL => req.get_url(e.needed_buf_size),
+        other => other,
+    }
+    .map_err(|_| Error::BadRequest("the request URL is too long".into()))?;
+    let uri: Uri = url
+        .as_str()
+        .parse()
+        .map_err(|_| Error::BadRequest("the request URL cannot be parsed".into()))?;
+    let method = req
+        .get_method(64)
+        .map_err(|_| Error::BadRequest("the request method is too long".into()))?;
+    let body = match read_capped(fastly::Body::from(body), limit, || Ok(())) {
+        Ok(Capped::Within(bytes)) => bytes,
+        Ok(Capped::Over) => return Err(Error::PayloadTooLarge { limit }),
+        Err(e) => {
+            return Err(Error::BadRequest(format!(
+                "the request body could not be read: {e}"
+            )))
+        }
+    };
+    let mut out = Request::new(body);
+    *out.method_mut() = method;
+    *out.uri_mut() = uri;
+    *out.version_mut() = req.get_version();
+    *out.headers_mut() = headers;
     Ok(out)
 }
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyedge_core::{Error, Host, Router};
 
-use crate::convert::{from_fastly_request, into_fastly_response};
+use crate::convert::{from_client_handles, from_fastly_request, into_fastly_response};
 use crate::executor::block_on;
 use crate::host::FastlyHost;
 
@@ -29,7 +29,17 @@ pub fn serve_with<H: Host>(
     host: Rc<H>,
     mut req: fastly::Request,
 ) -> fastly::Response {
-    let res = match from_fastly_request(&mut req, router.body_limit()) {
+    let req = from_fastly_request(&mut req, router.body_limit());
+    respond(router, host, req)
+}
+
+/// The response to `req` (or to the error reading it).
+fn respond<H: Host>(
+    router: &Router<H>,
+    host: Rc<H>,
+    req: Result<anyedge_core::Request, Error>,
+) -> fastly::Response {
+    let res = match req {
         Ok(req) => match block_on(router.handle(req, host)) {
             Ok(res) => res,
             Err(stalled) => Error::Internal(stalled.to_string()).to_response(),
@@ -52,7 +62,9 @@ pub fn run(router: &Router<FastlyHost>) {
     install_panic_hook();
     let host = Rc::new(FastlyHost::open());
     host.install_logging();
-    let res = serve_with(router, host, fastly::Request::from_client());
+    let (req, body) = fastly::handle::client_request_and_body();
+    let req = from_client_handles(&req, body, router.body_limit());
+    let res = respond(router, host, req);
     RESPONDED.store(true, Ordering::SeqCst);
     res.send_to_client();
 }
