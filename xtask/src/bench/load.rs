@@ -43,6 +43,8 @@ pub(crate) struct Stats {
     pub(crate) errors: u64,
     pub(crate) seconds: f64,
     latencies_ms: Vec<f64>,
+    /// req/s of each merged run (one per round), in order.
+    pub(crate) per_round: Vec<f64>,
     pub(crate) first_error: Option<String>,
 }
 
@@ -61,6 +63,7 @@ impl Stats {
     }
 
     fn merge(&mut self, other: Stats) {
+        self.per_round.push(other.rps());
         self.requests += other.requests;
         self.errors += other.errors;
         self.seconds += other.seconds;
@@ -127,7 +130,32 @@ pub(crate) fn run_for(
     }
     // Requests in flight at the stop finish after it: count the real time.
     total.seconds = started.elapsed().as_secs_f64();
+    total.per_round.clear();
     total
+}
+
+/// The median, minimum and maximum over rounds of `a`'s req/s divided by
+/// `b`'s in the same round: a drift of the machine during the run moves
+/// both sides of each round alike, so this is steadier than the ratio of
+/// the totals.
+pub(crate) fn round_ratios(a: &Stats, b: &Stats) -> (f64, f64, f64) {
+    let mut r: Vec<f64> = a
+        .per_round
+        .iter()
+        .zip(&b.per_round)
+        .map(|(x, y)| x / y.max(1e-9))
+        .collect();
+    r.sort_by(f64::total_cmp);
+    if r.is_empty() {
+        return (0.0, 0.0, 0.0);
+    }
+    let mid = r.len() / 2;
+    let median = if r.len().is_multiple_of(2) {
+        (r[mid - 1] + r[mid]) / 2.0
+    } else {
+        r[mid]
+    };
+    (median, r[0], r[r.len() - 1])
 }
 
 /// Runs every contender (name, address, request) for `total` each, in
