@@ -5,63 +5,22 @@
 //!
 //! Behaviour is the same as `benches/baseline-cloudflare` (and anyedge's
 //! reference app): the bench runs the greet conformance cases against it.
+//! The checks and answers are `benches/greet-common`'s, the I/O is here.
 
 use bytes::Bytes;
 use futures_util::StreamExt;
+use greet_common::{self as greet, Problem, ALLOW, MAX_BODY, MAX_UPSTREAM_BODY};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use worker::{console_log, event, web_sys, Body, Context, Env, Fetch, HttpRequest, Result};
-
-const MAX_BODY: usize = 1 << 20;
-const MAX_UPSTREAM_BODY: usize = 1 << 20;
-const ALLOW: &str = "POST, OPTIONS";
 
 type Response = http::Response<String>;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GreetRequest {
-    name: String,
-}
-
-#[derive(Serialize)]
-struct GreetResponse {
-    message: String,
-    upstream: Value,
-}
-
-fn respond(status: u16, content_type: &'static str, body: String) -> Result<Response> {
-    Ok(http::Response::builder()
+fn respond(status: u16, content_type: &'static str, body: Vec<u8>) -> Result<Response> {
+    let mut res = http::Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type)
-        .body(body)?)
-}
-
-/// A problem+json response: `slug` names the `type`, `extra` adds members.
-fn problem(
-    status: u16,
-    slug: &str,
-    title: &str,
-    detail: &str,
-    extra: Vec<(&str, Value)>,
-) -> Result<Response> {
-    let mut p = Map::new();
-    p.insert(
-        "type".into(),
-        format!("https://anyedge.dev/problems/{slug}").into(),
-    );
-    p.insert("title".into(), title.into());
-    p.insert("status".into(), status.into());
-    p.insert("detail".into(), detail.into());
-    for (k, v) in extra {
-        p.insert(k.into(), v);
-    }
-    let mut res = respond(
-        status,
-        "application/problem+json",
-        serde_json::to_string(&p)?,
-    )?;
+        // serde_json writes UTF-8: never empty by this.
+        .body(String::from_utf8(body).unwrap_or_default())?;
     if status == 405 {
         res.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static(ALLOW));
@@ -69,18 +28,16 @@ fn problem(
     Ok(res)
 }
 
-fn upstream_problem(status: u16, slug: &str, title: &str, detail: &str) -> Result<Response> {
-    problem(status, slug, title, detail, Vec::new())
+fn problem(p: Problem) -> Result<Response> {
+    respond(p.status, Problem::CONTENT_TYPE, p.body)
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    greet::content_length(
+        headers
+            .get(header::CONTENT_LENGTH)
+            .map(HeaderValue::as_bytes),
+    )
 }
 
 /// Reads a body of at most `limit` bytes; `None` when it is larger.
@@ -96,61 +53,10 @@ async fn read_limited(mut body: Body, limit: usize) -> Result<Option<Vec<u8>>> {
     Ok(Some(out))
 }
 
-fn invalid_json(bytes: &[u8]) -> Result<Response> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return problem(
-            400,
-            "invalid-json",
-            "Invalid JSON",
-            "invalid JSON at line 1, column 0: the body is empty; expected a JSON value",
-            vec![("line", 1.into()), ("column", 0.into())],
-        );
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (e, path) = match serde_path_to_error::deserialize::<_, GreetRequest>(&mut de) {
-        Err(e) => {
-            let path = e.path().to_string();
-            (e.into_inner(), path)
-        }
-        Ok(_) => match serde_json::from_slice::<GreetRequest>(bytes) {
-            Err(e) => (e, String::new()),
-            Ok(_) => {
-                return problem(
-                    500,
-                    "internal",
-                    "Internal Error",
-                    "internal error",
-                    Vec::new(),
-                )
-            }
-        },
-    };
-    let full = e.to_string();
-    let message = full
-        .rfind(" at line ")
-        .map_or(full.as_str(), |i| &full[..i]);
-    let mut extra = vec![("line", e.line().into()), ("column", e.column().into())];
-    let field = if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!(" (field `{path}`)")
-    };
-    let detail = format!(
-        "invalid JSON at line {}, column {}{field}: {message}",
-        e.line(),
-        e.column()
-    );
-    if !field.is_empty() {
-        extra.push(("field", path.into()));
-    }
-    problem(400, "invalid-json", "Invalid JSON", &detail, extra)
-}
-
 #[event(fetch)]
 async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> Result<Response> {
     if req.uri().path() != "/greet" {
-        let detail = format!("no route matches path {}", req.uri().path());
-        return problem(404, "not-found", "Not Found", &detail, Vec::new());
+        return problem(greet::not_found(req.uri().path()));
     }
     match req.method().as_str() {
         "POST" => {}
@@ -161,110 +67,40 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> Result<Response> {
                 .insert(header::ALLOW, HeaderValue::from_static(ALLOW));
             return Ok(res);
         }
-        other => {
-            let detail = format!("method {other} is not allowed on this route; allowed: {ALLOW}");
-            return problem(
-                405,
-                "method-not-allowed",
-                "Method Not Allowed",
-                &detail,
-                vec![("allow", ALLOW.into())],
-            );
-        }
+        other => return problem(greet::method_not_allowed(other)),
     }
     let (parts, body) = req.into_parts();
-    let too_large = || {
-        let detail = format!("request body is larger than the limit of {MAX_BODY} bytes");
-        problem(
-            413,
-            "payload-too-large",
-            "Payload Too Large",
-            &detail,
-            vec![("limit", MAX_BODY.into())],
-        )
-    };
     if content_length(&parts.headers).is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+        return problem(greet::too_large());
     }
     let Some(body) = read_limited(body, MAX_BODY).await? else {
-        return too_large();
+        return problem(greet::too_large());
     };
-    let content_type = parts.headers.get(header::CONTENT_TYPE);
-    let essence = content_type
-        .and_then(|t| t.to_str().ok())
-        .and_then(|t| t.split(';').next())
-        .map(|t| t.trim().to_ascii_lowercase());
-    let json_type = essence.as_deref().is_some_and(|e| {
-        e == "application/json" || (e.ends_with("+json") && e.contains('/') && !e.starts_with('/'))
-    });
-    if !json_type {
-        let detail = match content_type {
-            None => "missing Content-Type; expected application/json".to_owned(),
-            Some(t) => format!(
-                "Content-Type `{}` is not JSON; expected application/json",
-                String::from_utf8_lossy(t.as_bytes())
-            ),
-        };
-        return problem(
-            415,
-            "unsupported-media-type",
-            "Unsupported Media Type",
-            &detail,
-            Vec::new(),
-        );
+    if let Err(p) = greet::check_content_type(
+        parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(HeaderValue::as_bytes),
+    ) {
+        return problem(p);
     }
-    let input: GreetRequest = match serde_json::from_slice(&body) {
-        Ok(input) => input,
-        Err(_) => return invalid_json(&body),
+    let name = match greet::parse_greet(&body) {
+        Ok(name) => name,
+        Err(p) => return problem(p),
     };
-    let name = input.name.trim();
-    let invalid_name = |reason: &str| {
-        let detail = format!("invalid field `name`: {reason}");
-        problem(
-            422,
-            "validation",
-            "Validation Failed",
-            &detail,
-            vec![("field", "name".into())],
-        )
-    };
-    if name.is_empty() {
-        return invalid_name("must not be empty");
-    }
-    if name.chars().count() > 100 {
-        return invalid_name("must be at most 100 characters");
-    }
-    if name.chars().any(char::is_control) {
-        return invalid_name("must not contain control characters");
-    }
 
     let string = |name: &str| env.var(name).ok().map(|v| v.to_string());
-    let config_problem = |name: &str, what: &str| {
-        let detail = format!("configuration `{name}` is {what}");
-        problem(
-            500,
-            "configuration",
-            "Configuration Error",
-            &detail,
-            Vec::new(),
-        )
-    };
     let Some(url) = string("API_URL") else {
-        return config_problem("API_URL", "missing");
+        return problem(greet::config("API_URL", "missing"));
     };
-    let timeout_ms: u32 = match string("UPSTREAM_TIMEOUT_MS") {
-        None => 5000,
-        Some(ms) => match ms.trim().parse() {
-            Ok(ms) => ms,
-            Err(_) => {
-                return config_problem("UPSTREAM_TIMEOUT_MS", "not a whole number of milliseconds")
-            }
-        },
+    let timeout_ms = match greet::timeout_ms(string("UPSTREAM_TIMEOUT_MS")) {
+        Ok(ms) => ms,
+        Err(p) => return problem(p),
     };
     let mut upstream_req = http::Request::get(&url).header(header::ACCEPT, "application/json");
     if let Ok(token) = env.secret("API_TOKEN") {
         let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", token.to_string())) else {
-            return config_problem("API_TOKEN", "not a valid header value");
+            return problem(greet::config("API_TOKEN", "not a valid header value"));
         };
         upstream_req = upstream_req.header(header::AUTHORIZATION, value);
     }
@@ -274,90 +110,36 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> Result<Response> {
         .extension(worker::RequestRedirect::Manual)
         .body(String::new())
     else {
-        return config_problem(
-            "API_URL",
-            "not an absolute http(s) URL (without a query when paths are appended)",
-        );
-    };
-    let timed_out = || {
-        upstream_problem(
-            504,
-            "upstream-timeout",
-            "Upstream Timeout",
-            &format!("upstream request failed: no complete answer within {timeout_ms} ms"),
-        )
+        return problem(greet::bad_url());
     };
     let fetched = match worker::Request::try_from(upstream_req) {
         Ok(req) => Fetch::Request(req).send().await,
-        Err(_) => {
-            return config_problem(
-                "API_URL",
-                "not an absolute http(s) URL (without a query when paths are appended)",
-            )
-        }
+        Err(_) => return problem(greet::bad_url()),
     };
     let upstream = match fetched.and_then(http::Response::<Body>::try_from) {
         Ok(res) => res,
-        Err(_) if signal.aborted() => return timed_out(),
-        Err(_) => {
-            return upstream_problem(
-                502,
-                "upstream-unreachable",
-                "Upstream Unreachable",
-                "upstream request failed: fetch failed",
-            )
-        }
+        Err(_) if signal.aborted() => return problem(greet::upstream_timeout(timeout_ms)),
+        Err(_) => return problem(greet::upstream_unreachable("fetch failed")),
     };
     let status = upstream.status().as_u16();
-    if (300..400).contains(&status) {
-        let detail = format!("upstream answered {status}; redirects are not followed");
-        return upstream_problem(502, "upstream-redirect", "Upstream Redirect", &detail);
+    if let Err(p) = greet::check_upstream_status(status) {
+        return problem(p);
     }
-    if !(200..300).contains(&status) {
-        let detail = format!("upstream answered {status}");
-        return upstream_problem(502, "upstream-status", "Upstream Error Status", &detail);
-    }
-    let too_large = || {
-        let detail = format!(
-            "upstream request failed: upstream body is larger than {MAX_UPSTREAM_BODY} bytes"
-        );
-        upstream_problem(
-            502,
-            "upstream-too-large",
-            "Upstream Body Too Large",
-            &detail,
-        )
-    };
     let (parts, body) = upstream.into_parts();
     if content_length(&parts.headers).is_some_and(|n| n > MAX_UPSTREAM_BODY as u64) {
-        return too_large();
+        return problem(greet::upstream_too_large());
     }
     let body = read_limited(body, MAX_UPSTREAM_BODY).await;
     if signal.aborted() {
-        return timed_out();
+        return problem(greet::upstream_timeout(timeout_ms));
     }
     let Some(body) = body? else {
-        return too_large();
+        return problem(greet::upstream_too_large());
     };
-    let upstream: Value = match serde_json::from_slice(&body) {
+    let upstream = match greet::upstream_json(&body) {
         Ok(v) => v,
-        Err(e) => {
-            let detail = format!("upstream body is not JSON: {e}");
-            return upstream_problem(
-                502,
-                "upstream-invalid-body",
-                "Upstream Invalid Body",
-                &detail,
-            );
-        }
+        Err(p) => return problem(p),
     };
-    console_log!(
-        "INFO anyedge: greet: name of {} chars, upstream answered {status}",
-        name.chars().count()
-    );
-    let body = serde_json::to_string(&GreetResponse {
-        message: format!("Hello, {name}!"),
-        upstream,
-    })?;
-    respond(200, "application/json", body)
+    console_log!("{}", greet::log_line(&name, status));
+    respond(200, "application/json", greet::greeting(&name, &upstream))
 }

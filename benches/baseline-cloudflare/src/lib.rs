@@ -1,83 +1,48 @@
 //! The reference app's `POST /greet`, written directly against `worker` 0.8
-//! (no anyedge): the baseline `cargo xtask bench` measures anyedge against.
+//! over web_sys types (no anyedge): a baseline `cargo xtask bench` measures
+//! anyedge against, the smallest code a careful author writes.
 //!
-//! Same behaviour, as a careful author would write it by hand (the bench runs
-//! the greet conformance cases, `conformance/cases/20-greet.json` and
-//! `30-bad-input.json`, against it and stops if one fails):
-//! - `POST /greet` only (404 elsewhere, 405 with `Allow` for other methods,
-//!   204 for `OPTIONS`), errors as RFC 9457 problem+json bodies with the
-//!   same `type`, `title` and members as anyedge's;
+//! Same behaviour as anyedge's reference app (the bench runs the greet
+//! conformance cases, `conformance/cases/20-greet.json` and
+//! `30-bad-input.json`, against it and stops if one fails); the checks and
+//! answers are `benches/greet-common`'s, the I/O is here:
+//! - `POST /greet` only (404 elsewhere, 405 with `Allow`, 204 for `OPTIONS`);
 //! - the body read up to 1 MiB (413, before reading when `Content-Length`
-//!   says so), 415 unless it is declared JSON, 400 with line, column and
-//!   field path for bad JSON, 422 for a bad name;
+//!   says so; one `arrayBuffer()` when it is announced, streamed otherwise);
 //! - a GET of var `API_URL` with `Accept: application/json` (and
 //!   `Authorization: Bearer` from secret `API_TOKEN` when set), redirects
-//!   not followed, `UPSTREAM_TIMEOUT_MS` (default 5000) over the whole
-//!   exchange (504), 502 for an error status, a body over 1 MiB or not JSON;
-//! - one log line, and `{"message":"Hello, <name>!","upstream":<its JSON>}`.
+//!   not followed, `UPSTREAM_TIMEOUT_MS` as an `AbortSignal.timeout` over
+//!   the whole exchange;
+//! - one `console.log` line, and the greeting.
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use worker::wasm_bindgen::JsCast;
+use greet_common::{self as greet, Problem, ALLOW, MAX_BODY, MAX_UPSTREAM_BODY};
+use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{
     console_log, event, js_sys, web_sys, ByteStream, Context, Env, Headers, Request, Response,
     Result,
 };
 
-const MAX_BODY: usize = 1 << 20;
-const MAX_UPSTREAM_BODY: usize = 1 << 20;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GreetRequest {
-    name: String,
-}
-
-#[derive(Serialize)]
-struct GreetResponse {
-    message: String,
-    upstream: Value,
-}
-
-/// A problem+json response: `slug` names the `type`, `extra` adds members.
-fn problem(
-    status: u16,
-    slug: &str,
-    title: &str,
-    detail: &str,
-    extra: Vec<(&str, Value)>,
-) -> Result<Response> {
-    let mut p = Map::new();
-    p.insert(
-        "type".into(),
-        format!("https://anyedge.dev/problems/{slug}").into(),
-    );
-    p.insert("title".into(), title.into());
-    p.insert("status".into(), status.into());
-    p.insert("detail".into(), detail.into());
-    for (k, v) in extra {
-        p.insert(k.into(), v);
-    }
+fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Result<Response> {
     let headers = Headers::new();
-    headers.set("content-type", "application/problem+json")?;
+    headers.set("content-type", content_type)?;
     if status == 405 {
-        headers.set("allow", "POST, OPTIONS")?;
+        headers.set("allow", ALLOW)?;
     }
-    Ok(Response::from_bytes(serde_json::to_vec(&p)?)?
+    Ok(Response::from_bytes(body)?
         .with_status(status)
         .with_headers(headers))
 }
 
-fn upstream_problem(status: u16, slug: &str, title: &str, detail: &str) -> Result<Response> {
-    problem(status, slug, title, detail, Vec::new())
+fn problem(p: Problem) -> Result<Response> {
+    respond(p.status, Problem::CONTENT_TYPE, p.body)
 }
 
 /// Reads a body of at most `limit` bytes; `None` when it is larger.
 async fn read_limited(
     body: Option<web_sys::ReadableStream>,
-    array_buffer: impl FnOnce() -> std::result::Result<js_sys::Promise, worker::wasm_bindgen::JsValue>,
+    array_buffer: impl FnOnce() -> std::result::Result<js_sys::Promise, JsValue>,
     declared: Option<u64>,
     limit: usize,
 ) -> Result<Option<Vec<u8>>> {
@@ -101,181 +66,61 @@ async fn read_limited(
     Ok(Some(out))
 }
 
-fn content_length(headers: &web_sys::Headers) -> Option<u64> {
-    headers
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse().ok())
-}
-
-fn invalid_json(bytes: &[u8]) -> Result<Response> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return problem(
-            400,
-            "invalid-json",
-            "Invalid JSON",
-            "invalid JSON at line 1, column 0: the body is empty; expected a JSON value",
-            vec![("line", 1.into()), ("column", 0.into())],
-        );
-    }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (e, path) = match serde_path_to_error::deserialize::<_, GreetRequest>(&mut de) {
-        Err(e) => {
-            let path = e.path().to_string();
-            (e.into_inner(), path)
-        }
-        Ok(_) => match serde_json::from_slice::<GreetRequest>(bytes) {
-            Err(e) => (e, String::new()),
-            Ok(_) => {
-                return problem(
-                    500,
-                    "internal",
-                    "Internal Error",
-                    "internal error",
-                    Vec::new(),
-                )
-            }
-        },
-    };
-    let full = e.to_string();
-    let message = full
-        .rfind(" at line ")
-        .map_or(full.as_str(), |i| &full[..i]);
-    let mut extra = vec![("line", e.line().into()), ("column", e.column().into())];
-    let field = if path.is_empty() || path == "." {
-        String::new()
-    } else {
-        format!(" (field `{path}`)")
-    };
-    let detail = format!(
-        "invalid JSON at line {}, column {}{field}: {message}",
-        e.line(),
-        e.column()
-    );
-    if !field.is_empty() {
-        extra.push(("field", path.into()));
-    }
-    problem(400, "invalid-json", "Invalid JSON", &detail, extra)
+fn header(headers: &web_sys::Headers, name: &str) -> Option<String> {
+    headers.get(name).ok().flatten()
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if req.path() != "/greet" {
-        let detail = format!("no route matches path {}", req.path());
-        return problem(404, "not-found", "Not Found", &detail, Vec::new());
+        return problem(greet::not_found(&req.path()));
     }
     let raw = req.inner();
     match raw.method().as_str() {
         "POST" => {}
         "OPTIONS" => {
             let headers = Headers::new();
-            headers.set("allow", "POST, OPTIONS")?;
+            headers.set("allow", ALLOW)?;
             return Ok(Response::empty()?.with_status(204).with_headers(headers));
         }
-        other => {
-            let detail =
-                format!("method {other} is not allowed on this route; allowed: POST, OPTIONS");
-            return problem(
-                405,
-                "method-not-allowed",
-                "Method Not Allowed",
-                &detail,
-                vec![("allow", "POST, OPTIONS".into())],
-            );
-        }
+        other => return problem(greet::method_not_allowed(other)),
     }
     let headers = raw.headers();
-    let declared = content_length(&headers);
-    let too_large = || {
-        let detail = format!("request body is larger than the limit of {MAX_BODY} bytes");
-        problem(
-            413,
-            "payload-too-large",
-            "Payload Too Large",
-            &detail,
-            vec![("limit", MAX_BODY.into())],
-        )
-    };
+    let declared = greet::content_length(
+        header(&headers, "content-length")
+            .as_deref()
+            .map(str::as_bytes),
+    );
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large();
+        return problem(greet::too_large());
     }
     let Some(body) = read_limited(raw.body(), || raw.array_buffer(), declared, MAX_BODY).await?
     else {
-        return too_large();
+        return problem(greet::too_large());
     };
-    let content_type = headers.get("content-type")?;
-    let essence = content_type
-        .as_deref()
-        .and_then(|t| t.split(';').next())
-        .map(|t| t.trim().to_ascii_lowercase());
-    let json_type = essence.as_deref().is_some_and(|e| {
-        e == "application/json" || (e.ends_with("+json") && e.contains('/') && !e.starts_with('/'))
-    });
-    if !json_type {
-        let detail = match content_type {
-            None => "missing Content-Type; expected application/json".to_owned(),
-            Some(t) => format!("Content-Type `{t}` is not JSON; expected application/json"),
-        };
-        return problem(
-            415,
-            "unsupported-media-type",
-            "Unsupported Media Type",
-            &detail,
-            Vec::new(),
-        );
+    if let Err(p) = greet::check_content_type(
+        header(&headers, "content-type")
+            .as_deref()
+            .map(str::as_bytes),
+    ) {
+        return problem(p);
     }
-    let input: GreetRequest = match serde_json::from_slice(&body) {
-        Ok(input) => input,
-        Err(_) => return invalid_json(&body),
+    let name = match greet::parse_greet(&body) {
+        Ok(name) => name,
+        Err(p) => return problem(p),
     };
-    let name = input.name.trim();
-    let invalid_name = |reason: &str| {
-        let detail = format!("invalid field `name`: {reason}");
-        problem(
-            422,
-            "validation",
-            "Validation Failed",
-            &detail,
-            vec![("field", "name".into())],
-        )
-    };
-    if name.is_empty() {
-        return invalid_name("must not be empty");
-    }
-    if name.chars().count() > 100 {
-        return invalid_name("must be at most 100 characters");
-    }
-    if name.chars().any(char::is_control) {
-        return invalid_name("must not contain control characters");
-    }
 
     let string = |name: &str| {
         js_sys::Reflect::get(&env, &name.into())
             .ok()
             .and_then(|v| v.as_string())
     };
-    let config_problem = |name: &str, what: &str| {
-        let detail = format!("configuration `{name}` is {what}");
-        problem(
-            500,
-            "configuration",
-            "Configuration Error",
-            &detail,
-            Vec::new(),
-        )
-    };
     let Some(url) = string("API_URL") else {
-        return config_problem("API_URL", "missing");
+        return problem(greet::config("API_URL", "missing"));
     };
-    let timeout_ms: u32 = match string("UPSTREAM_TIMEOUT_MS") {
-        None => 5000,
-        Some(ms) => match ms.trim().parse() {
-            Ok(ms) => ms,
-            Err(_) => {
-                return config_problem("UPSTREAM_TIMEOUT_MS", "not a whole number of milliseconds")
-            }
-        },
+    let timeout_ms = match greet::timeout_ms(string("UPSTREAM_TIMEOUT_MS")) {
+        Ok(ms) => ms,
+        Err(p) => return problem(p),
     };
     let upstream_headers = web_sys::Headers::new()?;
     upstream_headers.set("accept", "application/json")?;
@@ -284,7 +129,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             .set("authorization", &format!("Bearer {token}"))
             .is_err()
         {
-            return config_problem("API_TOKEN", "not a valid header value");
+            return problem(greet::config("API_TOKEN", "not a valid header value"));
         }
     }
     let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
@@ -294,56 +139,26 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_signal(Some(&signal));
     let Ok(upstream_req) = web_sys::Request::new_with_str_and_init(&url, &init) else {
-        return config_problem(
-            "API_URL",
-            "not an absolute http(s) URL (without a query when paths are appended)",
-        );
+        return problem(greet::bad_url());
     };
     let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
     let fetched = JsFuture::from(global.fetch_with_request(&upstream_req)).await;
-    let timed_out = || {
-        upstream_problem(
-            504,
-            "upstream-timeout",
-            "Upstream Timeout",
-            &format!("upstream request failed: no complete answer within {timeout_ms} ms"),
-        )
-    };
     let upstream = match fetched.map(|r| r.dyn_into::<web_sys::Response>()) {
         Ok(Ok(res)) => res,
-        _ if signal.aborted() => return timed_out(),
-        _ => {
-            return upstream_problem(
-                502,
-                "upstream-unreachable",
-                "Upstream Unreachable",
-                "upstream request failed: fetch failed",
-            )
-        }
+        _ if signal.aborted() => return problem(greet::upstream_timeout(timeout_ms)),
+        _ => return problem(greet::upstream_unreachable("fetch failed")),
     };
     let status = upstream.status();
-    if (300..400).contains(&status) {
-        let detail = format!("upstream answered {status}; redirects are not followed");
-        return upstream_problem(502, "upstream-redirect", "Upstream Redirect", &detail);
+    if let Err(p) = greet::check_upstream_status(status) {
+        return problem(p);
     }
-    if !(200..300).contains(&status) {
-        let detail = format!("upstream answered {status}");
-        return upstream_problem(502, "upstream-status", "Upstream Error Status", &detail);
-    }
-    let declared = content_length(&upstream.headers());
-    let too_large = || {
-        let detail = format!(
-            "upstream request failed: upstream body is larger than {MAX_UPSTREAM_BODY} bytes"
-        );
-        upstream_problem(
-            502,
-            "upstream-too-large",
-            "Upstream Body Too Large",
-            &detail,
-        )
-    };
+    let declared = greet::content_length(
+        header(&upstream.headers(), "content-length")
+            .as_deref()
+            .map(str::as_bytes),
+    );
     if declared.is_some_and(|n| n > MAX_UPSTREAM_BODY as u64) {
-        return too_large();
+        return problem(greet::upstream_too_large());
     }
     let body = read_limited(
         upstream.body(),
@@ -353,32 +168,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     )
     .await;
     if signal.aborted() {
-        return timed_out();
+        return problem(greet::upstream_timeout(timeout_ms));
     }
     let Some(body) = body? else {
-        return too_large();
+        return problem(greet::upstream_too_large());
     };
-    let upstream: Value = match serde_json::from_slice(&body) {
+    let upstream = match greet::upstream_json(&body) {
         Ok(v) => v,
-        Err(e) => {
-            let detail = format!("upstream body is not JSON: {e}");
-            return upstream_problem(
-                502,
-                "upstream-invalid-body",
-                "Upstream Invalid Body",
-                &detail,
-            );
-        }
+        Err(p) => return problem(p),
     };
-    console_log!(
-        "INFO anyedge: greet: name of {} chars, upstream answered {status}",
-        name.chars().count()
-    );
-    let body = serde_json::to_vec(&GreetResponse {
-        message: format!("Hello, {name}!"),
-        upstream,
-    })?;
-    let headers = Headers::new();
-    headers.set("content-type", "application/json")?;
-    Ok(Response::from_bytes(body)?.with_headers(headers))
+    console_log!("{}", greet::log_line(&name, status));
+    respond(200, "application/json", greet::greeting(&name, &upstream))
 }
