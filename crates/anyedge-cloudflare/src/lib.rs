@@ -58,6 +58,13 @@
 //! `Content-Length` gets a 413 problem before the body is read, a larger
 //! body without one as soon as it passes the limit.
 //!
+//! What crosses the JS/wasm boundary per request is kept small: a body with
+//! a `Content-Length` is read with one `arrayBuffer()` call (streamed only
+//! without one), and all headers of a request or response cross as one
+//! string through a few lines of inline JavaScript
+//! (`#[wasm_bindgen(inline_js)]`), which `worker-build` bundles as it does
+//! the `worker` crate's own snippets.
+//!
 //! ## Panics
 //!
 //! `wasm32-unknown-unknown` builds abort on panic. What happens, as observed
