@@ -1,10 +1,10 @@
 //! Every conversion between the Workers (JS) types and the `http` types
 //! anyedge works with, in one place.
 //!
-//! - incoming: `worker::Request` → [`Request`] ([`request_from_worker`]),
-//!   [`Response`] → `worker::Response` ([`response_to_worker`]);
-//! - outbound: [`Request`] → `worker::Request` ([`request_to_fetch`]),
-//!   fetched `worker::Response` → [`Response`] ([`response_from_fetch`]).
+//! - incoming: `web_sys::Request` → [`Request`] ([`request_from_worker`]),
+//!   [`Response`] → `web_sys::Response` ([`response_to_worker`]);
+//! - outbound: [`Request`] → `web_sys::Request` ([`request_to_fetch`]),
+//!   fetched `web_sys::Response` → [`Response`] ([`response_from_fetch`]).
 //!
 //! Bodies are copied once across the JS/wasm boundary and never more: a
 //! response body goes straight from the Rust slice into the JS `Response`; a
