@@ -671,11 +671,15 @@ fn first_response(mut svc: Service, addr: SocketAddr, shot: &Shot) -> Result<Dur
     }
 }
 
+/// The median (the mean of the two middle values for an even count; 0 for none).
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
-    xs.get(xs.len().saturating_sub(1) / 2)
-        .copied()
-        .unwrap_or(0.0)
+    let mid = xs.len() / 2;
+    match xs.len() {
+        0 => 0.0,
+        n if n.is_multiple_of(2) => (xs[mid - 1] + xs[mid]) / 2.0,
+        _ => xs[mid],
+    }
 }
 
 fn startup(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {

@@ -43,7 +43,7 @@ pub(crate) struct Stats {
     pub(crate) errors: u64,
     pub(crate) seconds: f64,
     latencies_ms: Vec<f64>,
-    /// req/s of each merged run (one per round), in order.
+    /// req/s in each round of [`interleaved`], in order.
     pub(crate) per_round: Vec<f64>,
     pub(crate) first_error: Option<String>,
 }
@@ -63,7 +63,6 @@ impl Stats {
     }
 
     fn merge(&mut self, other: Stats) {
-        self.per_round.push(other.rps());
         self.requests += other.requests;
         self.errors += other.errors;
         self.seconds += other.seconds;
@@ -130,7 +129,6 @@ pub(crate) fn run_for(
     }
     // Requests in flight at the stop finish after it: count the real time.
     total.seconds = started.elapsed().as_secs_f64();
-    total.per_round.clear();
     total
 }
 
@@ -139,23 +137,18 @@ pub(crate) fn run_for(
 /// both sides of each round alike, so this is steadier than the ratio of
 /// the totals.
 pub(crate) fn round_ratios(a: &Stats, b: &Stats) -> (f64, f64, f64) {
-    let mut r: Vec<f64> = a
+    let r: Vec<f64> = a
         .per_round
         .iter()
         .zip(&b.per_round)
         .map(|(x, y)| x / y.max(1e-9))
         .collect();
-    r.sort_by(f64::total_cmp);
     if r.is_empty() {
         return (0.0, 0.0, 0.0);
     }
-    let mid = r.len() / 2;
-    let median = if r.len().is_multiple_of(2) {
-        (r[mid - 1] + r[mid]) / 2.0
-    } else {
-        r[mid]
-    };
-    (median, r[0], r[r.len() - 1])
+    let lo = r.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = r.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (super::median(r), lo, hi)
 }
 
 /// Runs every contender (name, address, request) for `total` each, in
@@ -184,6 +177,7 @@ pub(crate) fn interleaved(
             let i = (round + k) % contenders.len();
             let (_, addr, shot) = contenders[i];
             let s = run_for(addr, shot, connections, slice);
+            stats[i].per_round.push(s.rps());
             stats[i].merge(s);
         }
     }
