@@ -1,9 +1,13 @@
-//! `anyedge_core::reference::app()` (health, greet, items) on Fastly
-//! through `anyedge_fastly::run`, without the transform routes.
+//! `POST /greet` of anyedge's reference app, alone in a router, on Fastly
+//! through `anyedge_fastly::run`: what `cargo xtask bench` compares with
+//! `benches/baseline-fastly` (same behaviour, checked with the greet
+//! conformance cases). `src/bin/anyedge-fastly-reference.rs` is the whole reference app.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    anyedge_fastly::run(&anyedge_core::reference::app());
+    anyedge_fastly::run(
+        &anyedge_core::Router::new().post("/greet", anyedge_core::reference::greet),
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]

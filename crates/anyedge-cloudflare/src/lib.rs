@@ -13,26 +13,19 @@
 //!   handler (built once per instance); [`fetch_promise`] and [`serve`] are
 //!   the functions under it, for your own `#[wasm_bindgen]` export or
 //!   `#[event(fetch)]`.
-//! - Feature `reference-app` (default): this crate's cdylib is the reference
-//!   app's Worker ([`anyedge_core::reference::app`]). Depend on the crate
-//!   with `default-features = false` to export your own `fetch` instead (see
-//!   `examples/cloudflare-custom`).
-//! - Feature `transform` (default): the reference app also serves the
-//!   transform routes declared in the workspace's `anyedge.toml` (as the
-//!   native host does). It pulls in jaq and toml: the reference Worker's wasm
-//!   grows from about 340 KiB to about 2.1 MiB (750 KiB gzip).
-//! - Feature `test-routes`: the reference app's test-only routes
-//!   (`/__test/panic`, `/__test/fetch/{var}`), for the end-to-end suite.
+//!
+//! The reference app's deployable Worker is the crate in `worker/`
+//! (`anyedge-cloudflare-worker`, built by the root `wrangler.toml`).
 //!
 //! ## Your own app
 //!
 //! ```toml
 //! [lib]
-//! crate-type = ["cdylib"]
+//! crate-type = ["cdylib"]   # only: see below
 //!
 //! [dependencies]
 //! anyedge-core = "0.1"
-//! anyedge-cloudflare = { version = "0.1", default-features = false }
+//! anyedge-cloudflare = "0.1"
 //! ```
 //!
 //! ```ignore
@@ -44,9 +37,14 @@
 //!
 //! then `worker-build --release` and `wrangler dev` / `wrangler deploy`
 //! (the root `wrangler.toml` shows the offline build command). Build one
-//! Worker cdylib per cargo invocation: building it together with
-//! `anyedge-cloudflare`'s own cdylib unifies the `reference-app` feature
-//! and exports `fetch` twice.
+//! Worker cdylib per cargo invocation: two of them in one build would both
+//! export `fetch`.
+//!
+//! Keep the Worker crate a `cdylib` and nothing else. With `rlib` in its
+//! `crate-type` too, the same code came out 24% larger (the reference app:
+//! 109.4 KB instead of 88.6 KB gzip after wasm-bindgen and wasm-opt;
+//! docs/benchmarks.md): rustc's LTO does far less when it also writes an
+//! rlib. Put host tests in `#[cfg(test)]` modules, which need no rlib.
 
 //! ## Request and response mapping
 //!
@@ -106,8 +104,6 @@ mod config;
 mod convert;
 mod host;
 mod logger;
-#[cfg(all(target_arch = "wasm32", feature = "reference-app"))]
-pub mod reference;
 mod serve;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod wasm_tests;

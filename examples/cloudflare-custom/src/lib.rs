@@ -1,10 +1,9 @@
 //! Example: a project with its own anyedge router, run as a Cloudflare Worker
 //! through [`anyedge_cloudflare::serve`].
 //!
-//! It depends on `anyedge-cloudflare` with `default-features = false` (no
-//! reference app, so no conflicting `fetch` export) and exports its own
-//! `fetch` with [`anyedge_cloudflare::export_fetch!`]. Build it with
-//! `worker-build --release examples/cloudflare-custom`.
+//! It depends on `anyedge-cloudflare`, exports its own `fetch` with
+//! [`anyedge_cloudflare::export_fetch!`], and is a `cdylib` only (see its
+//! Cargo.toml). Build it with `worker-build --release examples/cloudflare-custom`.
 
 use anyedge_core::{json, Ctx, Error, Host, Request, Response, Result, Router};
 use serde::{Deserialize, Serialize};

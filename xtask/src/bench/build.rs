@@ -9,9 +9,13 @@ use crate::util::{self, cargo, cmd, npm_bin, root, run, step};
 
 /// What the bench runs and weighs.
 pub(crate) struct Artifacts {
-    /// worker-build output (`index.js` + `index_bg.wasm`) of the reference
-    /// app without the transform routes (the baseline's routes).
+    /// worker-build output (`index.js` + `index_bg.wasm`) of
+    /// `benches/anyedge-cloudflare-greet`: the reference app's `POST /greet`
+    /// alone (the baselines' behaviour).
     pub(crate) cf_anyedge: PathBuf,
+    /// worker-build output of the reference app (health, greet, items)
+    /// without the transform routes.
+    pub(crate) cf_anyedge_reference: PathBuf,
     /// The reference Worker as shipped (default features: with the
     /// jq transform routes).
     pub(crate) cf_anyedge_full: PathBuf,
@@ -26,9 +30,12 @@ pub(crate) struct Artifacts {
     pub(crate) js_plain: PathBuf,
     /// `index.js` of the Hono Worker (bundled).
     pub(crate) js_hono: PathBuf,
-    /// The reference app for Fastly without the transform routes
+    /// The reference app's `POST /greet` alone on Fastly
     /// (`benches/anyedge-fastly-greet`).
     pub(crate) fastly_anyedge: PathBuf,
+    /// The reference app (health, greet, items) on Fastly without the
+    /// transform routes (`benches/anyedge-fastly-greet`'s bin `anyedge-fastly-reference`).
+    pub(crate) fastly_anyedge_reference: PathBuf,
     /// `anyedge-fastly`'s own binary (with the transform routes).
     pub(crate) fastly_anyedge_full: PathBuf,
     /// `benches/baseline-fastly`.
@@ -50,13 +57,15 @@ pub(crate) fn all() -> Result<Artifacts> {
 
     step("bench: Cloudflare builds (worker-build --release, wasm-opt)");
     let cf_anyedge = out("cf-anyedge");
+    tools.worker_build("benches/anyedge-cloudflare-greet", &cf_anyedge, &[])?;
+    let cf_anyedge_reference = out("cf-anyedge-reference");
     tools.worker_build(
-        "crates/anyedge-cloudflare",
-        &cf_anyedge,
-        &["--no-default-features", "--features", "reference-app"],
+        "crates/anyedge-cloudflare/worker",
+        &cf_anyedge_reference,
+        &["--no-default-features"],
     )?;
     let cf_anyedge_full = out("cf-anyedge-full");
-    tools.worker_build("crates/anyedge-cloudflare", &cf_anyedge_full, &[])?;
+    tools.worker_build("crates/anyedge-cloudflare/worker", &cf_anyedge_full, &[])?;
     let cf_baseline = out("cf-baseline");
     tools.worker_build("benches/baseline-cloudflare", &cf_baseline, &[])?;
     let cf_baseline_http = out("cf-baseline-http");
@@ -100,11 +109,14 @@ pub(crate) fn all() -> Result<Artifacts> {
         cargo_target(&root().join("target")).join("wasm32-wasip1/release/anyedge-fastly.wasm"),
         &fastly_anyedge_full,
     )?;
-    let fastly_anyedge = fastly_bench_crate("anyedge-fastly-greet")?;
-    let fastly_baseline = fastly_bench_crate("baseline-fastly")?;
+    let fastly_anyedge = fastly_bench_crate("anyedge-fastly-greet", "anyedge-fastly-greet")?;
+    let fastly_anyedge_reference =
+        fastly_bench_crate("anyedge-fastly-greet", "anyedge-fastly-reference")?;
+    let fastly_baseline = fastly_bench_crate("baseline-fastly", "baseline-fastly")?;
 
     Ok(Artifacts {
         cf_anyedge,
+        cf_anyedge_reference,
         cf_anyedge_full,
         cf_baseline,
         cf_baseline_http,
@@ -112,22 +124,23 @@ pub(crate) fn all() -> Result<Artifacts> {
         js_plain,
         js_hono,
         fastly_anyedge,
+        fastly_anyedge_reference,
         fastly_anyedge_full,
         fastly_baseline,
     })
 }
 
 /// Builds `benches/{krate}` (its own workspace) for wasm32-wasip1 and
-/// copies the wasm to `target/bench/{krate}.wasm`.
-fn fastly_bench_crate(krate: &str) -> Result<PathBuf> {
+/// copies its binary `bin` to `target/bench/{bin}.wasm`.
+fn fastly_bench_crate(krate: &str, bin: &str) -> Result<PathBuf> {
     let dir = root().join("benches").join(krate);
     run(cargo()
         .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml")))?;
-    let wasm = out(&format!("{krate}.wasm"));
+    let wasm = out(&format!("{bin}.wasm"));
     std::fs::copy(
-        cargo_target(&dir.join("target")).join(format!("wasm32-wasip1/release/{krate}.wasm")),
+        cargo_target(&dir.join("target")).join(format!("wasm32-wasip1/release/{bin}.wasm")),
         &wasm,
     )?;
     Ok(wasm)
@@ -170,6 +183,7 @@ fn check_profiles() -> Result<()> {
         "baseline-cloudflare",
         "baseline-cloudflare-http",
         "baseline-fastly",
+        "anyedge-cloudflare-greet",
         "anyedge-fastly-greet",
         "anyedge-transform",
     ] {
