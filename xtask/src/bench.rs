@@ -214,8 +214,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             match (b.budgeted, b.pass) {
                 (true, true) => "PASS",
                 (true, false) => "FAIL",
-                (false, true) => "within (for the record, no budget)",
-                (false, false) => "over (for the record, no budget)",
+                (false, true) => "meets it (for the record, no budget)",
+                (false, false) => "misses it (for the record, no budget)",
             }
         );
     }
