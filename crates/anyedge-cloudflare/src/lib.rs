@@ -42,7 +42,7 @@
 //!
 //! Keep the Worker crate a `cdylib` and nothing else. With `rlib` in its
 //! `crate-type` too, the same code came out 23% larger (the reference app:
-//! 109.4 KB instead of 88.6 KB gzip after wasm-bindgen and wasm-opt;
+//! 109.4 KB instead of 88.8 KB gzip after wasm-bindgen and wasm-opt;
 //! docs/benchmarks.md): rustc's LTO does far less when it also writes an
 //! rlib. Put host tests in `#[cfg(test)]` modules, which need no rlib.
 
