@@ -29,7 +29,6 @@
 mod build;
 mod load;
 mod servers;
-mod upstream;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -40,8 +39,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use crate::http::Conn;
+use crate::load::Shot;
 use crate::util::{self, cargo, root, step, Service};
-use load::Shot;
 
 /// Where the bench's upstream listens (ports 19xxx: the e2e runs use 18xxx).
 pub(crate) const UPSTREAM: &str = "127.0.0.1:19080";
@@ -185,9 +184,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         step("bench: sizes");
         sizes(&art, &mut doc, &mut budgets)?;
     }
-    let upstream_addr: SocketAddr = UPSTREAM.parse()?;
-    util::ensure_free(upstream_addr)?;
-    upstream::start(upstream_addr)?;
+    // The test upstream, in this process (its threads end with it).
+    util::ensure_free(UPSTREAM.parse()?)?;
+    anyedge_test_upstream::spawn(UPSTREAM)
+        .with_context(|| format!("start the bench upstream on {UPSTREAM}"))?;
     if opts.runs("greet") {
         greet(&opts, &art, &mut doc, &mut budgets)?;
     }
@@ -321,7 +321,7 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
             h[2],
         ),
         (
-            "Fastly, `anyedge-fastly` binary as shipped (+ jq transform routes)",
+            "Fastly, reference app binary as shipped (+ jq transform routes)",
             ffull,
             FASTLY,
             fb,
@@ -516,10 +516,10 @@ fn greet(
                 s.rps(),
                 s.percentile(0.5),
                 s.percentile(0.99),
-                s.errors,
+                s.errors(),
             );
         }
-        let clean = stats.iter().all(|s| s.errors == 0 && s.requests > 0);
+        let clean = stats.iter().all(|s| s.errors() == 0 && s.requests > 0);
         for (j, (app, _)) in named.iter().enumerate().skip(1) {
             let ratio = ratios[j - 1].0;
             budgets.push(Budget {
@@ -677,7 +677,7 @@ fn heavy(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {
                 s.percentile(0.5),
                 s.percentile(0.99),
                 s.rps() * body.len() as f64 / 1e6,
-                s.errors,
+                s.errors(),
                 s.rps() / plain.max(1e-9)
             );
         }

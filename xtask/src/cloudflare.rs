@@ -76,7 +76,7 @@ impl Runtime for Cloudflare {
 
         step("reference Worker for e2e (feature test-routes)");
         tools.worker_build(
-            "crates/anyedge-cloudflare/worker",
+            "examples/reference/worker",
             &out_dir("e2e"),
             &["--features", "test-routes"],
         )

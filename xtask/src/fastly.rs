@@ -12,7 +12,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -34,10 +33,10 @@ const DEMO_TOKEN: &str = "local-dev-token";
 const ADAPTER_UPSTREAM: &str = "127.0.0.1:18090";
 
 /// Release build of the reference app.
-const WASM: &str = "target/wasm32-wasip1/release/anyedge-fastly.wasm";
+const WASM: &str = "target/wasm32-wasip1/release/anyedge-reference-fastly.wasm";
 
 /// The release build with the `test-routes` feature, copied aside for `serve`.
-const E2E_WASM: &str = "target/fastly/anyedge-fastly-test-routes.wasm";
+const E2E_WASM: &str = "target/fastly/anyedge-reference-fastly-test-routes.wasm";
 
 pub(crate) struct Fastly;
 
@@ -72,11 +71,11 @@ impl Runtime for Fastly {
             .env("CARGO_TARGET_DIR", &example_target)
             .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"]))?;
 
-        step("anyedge-fastly release wasm with test routes (for serve)");
+        step("reference app's Fastly wasm with test routes (for serve)");
         build_release(&["--features", "test-routes"])?;
         std::fs::copy(root().join(WASM), root().join(E2E_WASM))?;
 
-        step("anyedge-fastly release wasm");
+        step("reference app's Fastly wasm");
         build_release(&[])?;
         let wasm = root().join(WASM);
         print_size(&wasm)?;
@@ -151,16 +150,9 @@ fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
 }
 
 /// Runs `cargo test -p anyedge-fastly --target wasm32-wasip1` with Viceroy
-/// as the runner, a test upstream up on [`ADAPTER_UPSTREAM`].
+/// as the runner, the test upstream up (in this process) on [`ADAPTER_UPSTREAM`].
 fn adapter_tests(viceroy: &Path, config: &Path) -> Result<()> {
-    let addr: SocketAddr = ADAPTER_UPSTREAM.parse()?;
-    util::ensure_free(addr)?;
-    let bin = root().join("target/debug/anyedge-test-upstream");
-    if !bin.exists() {
-        run(cargo().args(["build", "--quiet", "-p", "anyedge-test-upstream"]))?;
-    }
-    let mut upstream = Service::start("adapter test upstream", cmd(bin).arg(ADAPTER_UPSTREAM))?;
-    util::wait_for_port(&mut upstream, addr, Duration::from_secs(10))?;
+    crate::start_upstream(ADAPTER_UPSTREAM)?;
     let runner = format!("{} run -C {} --", viceroy.display(), config.display());
     run(cargo()
         .env("CARGO_TARGET_WASM32_WASIP1_RUNNER", runner)
@@ -182,7 +174,7 @@ fn print_size(wasm: &Path) -> Result<()> {
         bail!("gzip failed with {}", gz.status);
     }
     let line = format!(
-        "anyedge-fastly.wasm: {} bytes raw ({:.1} KiB), {} bytes gzip -9 ({:.1} KiB)",
+        "anyedge-reference-fastly.wasm: {} bytes raw ({:.1} KiB), {} bytes gzip -9 ({:.1} KiB)",
         raw,
         raw as f64 / 1024.0,
         gz.stdout.len(),
@@ -215,7 +207,7 @@ fn pack_and_validate(wasm: &Path) -> Result<()> {
         .arg(&package))
 }
 
-/// `cargo build --release --target wasm32-wasip1 -p anyedge-fastly` with `extra` args.
+/// The reference app's Fastly binary, `--release --target wasm32-wasip1`, with `extra` args.
 fn build_release(extra: &[&str]) -> Result<()> {
     run(cargo()
         .args([
@@ -225,7 +217,9 @@ fn build_release(extra: &[&str]) -> Result<()> {
             "--target",
             "wasm32-wasip1",
             "-p",
-            "anyedge-fastly",
+            "anyedge-reference",
+            "--bin",
+            "anyedge-reference-fastly",
         ])
         .args(extra))
 }

@@ -20,6 +20,7 @@ mod native;
 mod util;
 
 use std::net::SocketAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -84,7 +85,6 @@ fn real_main() -> Result<()> {
                 .into_iter()
                 .find(|r| r.name() == which || aliases(r.name()).contains(&which))
                 .with_context(|| format!("unknown runtime `{which}`"))?;
-            build_upstream()?;
             rt.prepare()?;
             let rows = [e2e(rt.as_ref())?];
             print_table(&rows);
@@ -159,31 +159,37 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn build_upstream() -> Result<()> {
-    run(cargo().args(["build", "--quiet", "-p", "anyedge-test-upstream"]))
-}
-
-fn start_upstream() -> Result<Service> {
-    let addr: SocketAddr = UPSTREAM_ADDR.parse()?;
-    // Another run on this machine may hold the port for a while: wait for it.
+/// Starts the test upstream in this process on `addr`, once per address:
+/// a later call for the same address finds it running (`cargo xtask test`
+/// runs the end-to-end suite on every runtime in one process). A port held
+/// by something else (another end-to-end run?) is waited for, up to 10
+/// minutes. The upstream serves from background threads until xtask exits.
+pub(crate) fn start_upstream(addr: &str) -> Result<SocketAddr> {
+    static STARTED: Mutex<Vec<SocketAddr>> = Mutex::new(Vec::new());
+    let addr: SocketAddr = addr.parse()?;
+    let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
+    if started.contains(&addr) {
+        return Ok(addr);
+    }
     let deadline = Instant::now() + Duration::from_secs(600);
     while util::ensure_free(addr).is_err() && Instant::now() < deadline {
         eprintln!("{addr} is in use (another end-to-end run?); waiting");
         std::thread::sleep(Duration::from_secs(10));
     }
     util::ensure_free(addr)?;
-    let bin = util::root().join("target/debug/anyedge-test-upstream");
-    let mut svc = Service::start("test upstream", util::cmd(bin).arg(UPSTREAM_ADDR))?;
-    util::wait_for_port(&mut svc, addr, Duration::from_secs(10))?;
-    Ok(svc)
+    let bound = anyedge_test_upstream::spawn(&addr.to_string())
+        .with_context(|| format!("start the test upstream on {addr}"))?;
+    started.push(bound);
+    Ok(bound)
 }
 
-/// Starts the upstream and the runtime, plays every case, stops both.
+/// Starts the upstream (if not yet running) and the runtime, plays every
+/// case, stops the runtime.
 fn e2e(rt: &dyn Runtime) -> Result<Row> {
     step(&format!("end to end on {}", rt.name()));
     let started = Instant::now();
     let cases = conformance::load(&util::root().join("conformance/cases"))?;
-    let _upstream = start_upstream()?;
+    start_upstream(UPSTREAM_ADDR)?;
     util::ensure_free(rt.addr())?;
     let mut svc = rt.serve()?;
     util::wait_for_port(&mut svc, rt.addr(), Duration::from_secs(120))?;
@@ -310,9 +316,51 @@ fn test_all() -> Result<()> {
     step("unit, integration and doc tests (host)");
     run(cargo().args(["test", "--workspace"]))?;
 
-    step("anyedge-core builds for both wasm targets");
-    for target in ["wasm32-unknown-unknown", "wasm32-wasip1"] {
+    step("anyedge-core builds for every wasm target");
+    for target in ["wasm32-unknown-unknown", "wasm32-wasip1", "wasm32-wasip2"] {
         run(cargo().args(["build", "-p", "anyedge-core", "--target", target]))?;
+    }
+
+    step("the wasm adapters and the reference app's wasm targets pass clippy");
+    for (target, krates) in [
+        (
+            "wasm32-unknown-unknown",
+            ["anyedge-cloudflare", "anyedge-reference-worker"],
+        ),
+        ("wasm32-wasip1", ["anyedge-fastly", "anyedge-reference"]),
+    ] {
+        let mut c = cargo();
+        c.args(["clippy", "--quiet", "--all-targets", "--target", target]);
+        for k in krates {
+            c.args(["-p", k]);
+        }
+        run(c.args(["--", "-D", "warnings"]))?;
+    }
+
+    step("the libraries carry no demo: no jaq or toml under default features");
+    for (krate, target) in [
+        ("anyedge-core", "wasm32-unknown-unknown"),
+        ("anyedge-cloudflare", "wasm32-unknown-unknown"),
+        ("anyedge-fastly", "wasm32-wasip1"),
+        ("anyedge-native", "host"),
+    ] {
+        let mut c = cargo();
+        c.args(["tree", "-e", "normal", "-p", krate]);
+        if target != "host" {
+            c.args(["--target", target]);
+        }
+        let tree = util::output(&mut c)?;
+        let pulled: Vec<&str> = tree
+            .lines()
+            .filter(|l| l.contains(" jaq-") || l.contains(" toml "))
+            .collect();
+        if !pulled.is_empty() {
+            bail!(
+                "{krate} ({target}) pulls in the transform stack by default:\n{}",
+                pulled.join("\n")
+            );
+        }
+        eprintln!("{krate} ({target}): no jaq, no toml");
     }
 
     step("API docs build without warnings (each adapter for its wasm target)");
@@ -352,7 +400,6 @@ fn test_all() -> Result<()> {
         "anyedge-fastly",
     ]))?;
 
-    build_upstream()?;
     let mut rows = Vec::new();
     for rt in runtimes() {
         step(&format!("prepare {}", rt.name()));

@@ -1,4 +1,5 @@
-//! The native host (`anyedge-native`) end to end.
+//! The native host (`anyedge-native`) end to end: the reference app's
+//! native binary (`anyedge-reference`, feature `test-routes`).
 
 use std::net::SocketAddr;
 
@@ -28,7 +29,9 @@ impl Runtime for Native {
             "build",
             "--quiet",
             "-p",
-            "anyedge-native",
+            "anyedge-reference",
+            "--bin",
+            "anyedge-reference",
             "--features",
             "test-routes",
         ]))
@@ -37,7 +40,7 @@ impl Runtime for Native {
     fn serve(&self) -> Result<Service> {
         Service::start(
             "anyedge-native",
-            cmd(root().join("target/debug/anyedge"))
+            cmd(root().join("target/debug/anyedge-reference"))
                 .env("ANYEDGE_ADDR", self.addr().to_string())
                 .env("API_URL", format!("http://{UPSTREAM_ADDR}/hello"))
                 .env("ITEMS_URL", format!("http://{UPSTREAM_ADDR}/items"))

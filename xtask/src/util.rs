@@ -109,7 +109,7 @@ pub(crate) fn ensure_cargo_tool(
 /// Adds the rustup targets anyedge builds for.
 pub(crate) fn ensure_targets() -> Result<()> {
     let installed = output(cmd("rustup").args(["target", "list", "--installed"]))?;
-    let missing: Vec<&str> = ["wasm32-unknown-unknown", "wasm32-wasip1"]
+    let missing: Vec<&str> = ["wasm32-unknown-unknown", "wasm32-wasip1", "wasm32-wasip2"]
         .into_iter()
         .filter(|t| !installed.lines().any(|l| l.trim() == *t))
         .collect();

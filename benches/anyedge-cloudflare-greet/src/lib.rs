@@ -4,6 +4,4 @@
 //! conformance cases). A request for any other path gets the router's 404.
 
 #[cfg(target_arch = "wasm32")]
-anyedge_cloudflare::export_fetch!(
-    anyedge_core::Router::new().post("/greet", anyedge_core::reference::greet)
-);
+anyedge_cloudflare::main!(anyedge_core::Router::new().post("/greet", anyedge_reference::greet));

@@ -1,14 +1,10 @@
 //! `POST /greet` of anyedge's reference app, alone in a router, on Fastly
 //! through `anyedge_fastly::run`: what `cargo xtask bench` compares with
 //! `benches/baseline-fastly` (same behaviour, checked with the greet
-//! conformance cases). `src/bin/anyedge-fastly-reference.rs` is the whole reference app.
+//! conformance cases).
 
 #[cfg(target_arch = "wasm32")]
-fn main() {
-    anyedge_fastly::run(
-        &anyedge_core::Router::new().post("/greet", anyedge_core::reference::greet),
-    );
-}
+anyedge_fastly::main!(anyedge_core::Router::new().post("/greet", anyedge_reference::greet));
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {

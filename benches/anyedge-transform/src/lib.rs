@@ -68,11 +68,11 @@ pub async fn transform_floor<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Resp
 /// The reference app plus `POST /transform` and `POST /transform-floor`,
 /// bodies up to 8 MiB.
 pub fn routes<H: Host>() -> Router<H> {
-    anyedge_core::reference::app::<H>()
+    anyedge_reference::app::<H>()
         .post("/transform", transform::<H>)
         .post("/transform-floor", transform_floor::<H>)
         .max_body_bytes(8 * 1024 * 1024)
 }
 
 #[cfg(target_arch = "wasm32")]
-anyedge_cloudflare::export_fetch!(routes());
+anyedge_cloudflare::main!(routes());

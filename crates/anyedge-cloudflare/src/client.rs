@@ -1,4 +1,4 @@
-//! Outbound HTTP over the Workers `fetch` ([`FetchClient`]).
+//! [`CloudflareClient`]: outbound HTTP over the Workers `fetch`.
 //!
 //! Redirects are not followed (`redirect: "manual"`): a 3xx comes back as a
 //! response. The whole exchange, body included, carries an
@@ -11,9 +11,9 @@
 
 use anyedge_core::HttpErrorKind;
 
-/// Sends requests with the Workers `fetch` API (`worker::Fetch`).
+/// Sends requests with the Workers `fetch` API.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FetchClient;
+pub struct CloudflareClient;
 
 /// What kind of failure a rejected `fetch` is, from the runtime's message.
 ///
@@ -23,7 +23,10 @@ pub struct FetchClient;
 /// `fetch` itself rejected, no response head arrived, so the upstream could
 /// not be reached: [`HttpErrorKind::Refused`]. A connection lost while the
 /// body streams fails the body read instead, which is `Other`.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(any(target_arch = "wasm32", test)),
+    expect(dead_code, reason = "used on wasm32")
+)]
 pub(crate) fn classify_fetch_error(message: &str) -> HttpErrorKind {
     let m = message.to_ascii_lowercase();
     let refused = [
@@ -53,10 +56,10 @@ mod wasm {
     use worker::wasm_bindgen::JsCast;
     use worker::web_sys;
 
-    use super::{classify_fetch_error, FetchClient};
+    use super::{classify_fetch_error, CloudflareClient};
     use crate::convert::{js_message, request_to_fetch, response_from_fetch, start_fetch};
 
-    impl HttpClient for FetchClient {
+    impl HttpClient for CloudflareClient {
         async fn send(&self, req: Request) -> Result<Response, HttpError> {
             let limits = Limits::of(&req);
             let timeout_ms = u32::try_from(limits.timeout.as_millis()).unwrap_or(u32::MAX);

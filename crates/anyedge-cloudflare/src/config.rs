@@ -1,11 +1,11 @@
-//! Configuration over the Worker's `Env` ([`EnvConfig`]): `[vars]` and
+//! [`CloudflareConfig`]: configuration over the Worker's `Env`: `[vars]` and
 //! `--var` values as variables, secrets (`wrangler secret put`, `.dev.vars`)
 //! as [`Secret`](anyedge_core::Secret)s.
 
-/// Reads variables with `env.var` and secrets with `env.secret`. A binding
-/// that is missing or not a string reads as not set.
+/// Reads variables and secrets from the Worker's `Env`. A binding that is
+/// missing or not a string reads as not set.
 #[derive(Debug, Clone)]
-pub struct EnvConfig {
+pub struct CloudflareConfig {
     #[cfg(target_arch = "wasm32")]
     env: worker::Env,
 }
@@ -16,21 +16,19 @@ mod wasm {
     use worker::js_sys::Reflect;
     use worker::wasm_bindgen::JsValue;
 
-    use super::EnvConfig;
+    use super::CloudflareConfig;
 
-    impl EnvConfig {
+    impl CloudflareConfig {
         /// Configuration read from `env`.
         pub fn new(env: worker::Env) -> Self {
-            EnvConfig { env }
+            CloudflareConfig { env }
         }
 
         /// The Worker's environment, for bindings anyedge does not wrap (KV, D1, …).
         pub fn env(&self) -> &worker::Env {
             &self.env
         }
-    }
 
-    impl EnvConfig {
         /// The binding `name` when it is a string (vars and secrets both are).
         /// One property read: unlike `Env::var`, a missing binding costs no
         /// error value.
@@ -41,7 +39,7 @@ mod wasm {
         }
     }
 
-    impl Config for EnvConfig {
+    impl Config for CloudflareConfig {
         fn var(&self, name: &str) -> Option<String> {
             self.string(name)
         }

@@ -13,58 +13,14 @@
 //! without another copy. Header values are JS ByteStrings (one char per byte),
 //! so they are converted byte for byte (Latin-1), not as UTF-8.
 //!
-//! The pure helpers (limits, header bytes) compile everywhere and are tested
-//! on the host; the JS-backed functions exist on `wasm32` only.
+//! Limits are the adapter kit's ([`anyedge_core::adapter`]). The pure
+//! helpers (header bytes) compile everywhere and are tested on the host; the
+//! JS-backed functions exist on `wasm32` only.
 
-use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
-
-/// A body that grew past its limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct OverLimit;
-
-/// Collects body chunks up to a limit, into one buffer.
-#[derive(Debug)]
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) struct Collector {
-    buf: Vec<u8>,
-    limit: usize,
-}
-
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-impl Collector {
-    /// A collector of at most `limit` bytes.
-    pub(crate) fn new(limit: usize) -> Collector {
-        Collector {
-            buf: Vec::new(),
-            limit,
-        }
-    }
-
-    /// Appends `chunk`, or fails once the total would pass the limit.
-    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), OverLimit> {
-        if self.buf.len().saturating_add(chunk.len()) > self.limit {
-            return Err(OverLimit);
-        }
-        self.buf.extend_from_slice(chunk);
-        Ok(())
-    }
-
-    /// The collected body.
-    pub(crate) fn finish(self) -> Bytes {
-        Bytes::from(self.buf)
-    }
-}
-
-/// A `Content-Length` value, when present and a valid number.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) fn declared_length(value: Option<&str>) -> Option<u64> {
-    value.and_then(|v| v.trim().parse().ok())
-}
 
 /// A JS ByteString header value back to bytes; `None` if a char is above
 /// U+00FF (not a ByteString) or the bytes are not a valid header value.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn header_value_from_js(value: &str) -> Option<HeaderValue> {
     let bytes = value
         .chars()
@@ -76,7 +32,10 @@ pub(crate) fn header_value_from_js(value: &str) -> Option<HeaderValue> {
 /// Headers as the text the JS side exchanges them in (see [`wasm::js`]):
 /// one `name:value\n` line per value, values as ByteStrings. Names cannot
 /// contain `:` and values cannot contain `\n`, so the text is unambiguous.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(any(target_arch = "wasm32", test)),
+    expect(dead_code, reason = "used on wasm32")
+)]
 pub(crate) fn headers_to_lines(headers: &HeaderMap) -> String {
     let mut out = String::with_capacity(headers.len() * 32);
     for (name, value) in headers {
@@ -90,7 +49,10 @@ pub(crate) fn headers_to_lines(headers: &HeaderMap) -> String {
 
 /// The [`HeaderMap`] of [`headers_to_lines`]' text; `Err(name)` names a
 /// header whose name or value is not valid.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[cfg_attr(
+    not(any(target_arch = "wasm32", test)),
+    expect(dead_code, reason = "used on wasm32")
+)]
 pub(crate) fn headers_from_lines(lines: &str) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for line in lines.split_terminator('\n') {
@@ -107,16 +69,16 @@ pub(crate) use wasm::*;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm {
-    use anyedge_core::{Error, HttpError, HttpErrorKind, Request, Response};
-    use bytes::Bytes;
+    use anyedge_core::adapter::{check_declared_length, declared_length, BodyBuffer};
+    use anyedge_core::{Bytes, Error, HttpError, HttpErrorKind, Request, Response};
     use futures_util::StreamExt;
-    use http::{header, HeaderMap, Method, StatusCode, Uri};
+    use http::{HeaderMap, Method, StatusCode, Uri};
     use worker::js_sys::{self, Promise, Uint8Array};
     use worker::wasm_bindgen::{JsCast, JsValue};
     use worker::wasm_bindgen_futures::JsFuture;
     use worker::web_sys::{self, ReadableStream};
 
-    use super::{declared_length, headers_from_lines, headers_to_lines, Collector};
+    use super::{headers_from_lines, headers_to_lines};
 
     /// A request the edge received, as an anyedge [`Request`]: method, the
     /// absolute URL as URI, headers, and the body read up to `limit` bytes.
@@ -137,14 +99,8 @@ mod wasm {
             .map_err(|_| Error::BadRequest("the request URL is not a valid URI".into()))?;
         let headers = headers_from_js(&raw.headers())
             .map_err(|name| Error::BadRequest(format!("header `{name}` is not valid")))?;
-        let declared = declared_length(
-            headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()),
-        );
-        if declared.is_some_and(|n| n > limit as u64) {
-            return Err(Error::PayloadTooLarge { limit });
-        }
+        check_declared_length(&headers, limit)?;
+        let declared = declared_length(&headers);
         let body = read_body(raw.body(), || raw.array_buffer(), limit, declared)
             .await
             .map_err(|e| match e {
@@ -236,14 +192,10 @@ mod wasm {
                 format!("upstream body is larger than {max_bytes} bytes"),
             )
         };
-        let declared = declared_length(
-            headers
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()),
-        );
-        if declared.is_some_and(|n| n > max_bytes as u64) {
+        if check_declared_length(&headers, max_bytes).is_err() {
             return Err(too_large());
         }
+        let declared = declared_length(&headers);
         let body = read_body(res.body(), || res.array_buffer(), max_bytes, declared)
             .await
             .map_err(|e| match e {
@@ -299,7 +251,7 @@ mod wasm {
         mut stream: worker::ByteStream,
         limit: usize,
     ) -> Result<Bytes, ReadError> {
-        let mut body = Collector::new(limit);
+        let mut body = BodyBuffer::new(limit);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| ReadError::Js(e.to_string()))?;
             body.push(&chunk).map_err(|_| ReadError::OverLimit)?;
@@ -367,26 +319,8 @@ export function anyedge_headers_from_lines(lines) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn collector_stops_past_the_limit() {
-        let mut c = Collector::new(5);
-        assert_eq!(c.push(b"abc"), Ok(()));
-        assert_eq!(c.push(b"de"), Ok(()));
-        assert_eq!(c.push(b"f"), Err(OverLimit));
-        assert_eq!(c.finish().as_ref(), b"abcde");
-    }
-
-    #[test]
-    fn declared_length_parses_numbers_only() {
-        assert_eq!(declared_length(Some(" 42 ")), Some(42));
-        assert_eq!(declared_length(Some("-1")), None);
-        assert_eq!(declared_length(Some("lots")), None);
-        assert_eq!(declared_length(None), None);
-    }
 
     #[test]
     fn header_values_round_trip_as_byte_strings() {

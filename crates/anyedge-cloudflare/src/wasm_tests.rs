@@ -2,7 +2,7 @@
 //! (`Request`, `Response`, `Headers`, streams), run on `wasm32-unknown-unknown`
 //! under Node by `wasm-bindgen-test-runner` (`cargo xtask e2e cloudflare`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use anyedge_core::{Config, Error, HttpErrorKind};
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use worker::web_sys;
 use crate::convert::{
     request_from_worker, request_to_fetch, response_from_fetch, response_to_worker,
 };
-use crate::EnvConfig;
+use crate::CloudflareConfig;
 
 fn js_headers(pairs: &[(&str, &str)]) -> web_sys::Headers {
     let h = web_sys::Headers::new().unwrap();
@@ -260,7 +260,7 @@ fn env_config_reads_string_vars_and_secrets_only() {
     .unwrap();
     Reflect::set(&env, &"API_TOKEN".into(), &"canary".into()).unwrap();
     Reflect::set(&env, &"NOT_A_STRING".into(), &JsValue::from(42)).unwrap();
-    let config = EnvConfig::new(env.unchecked_into::<worker::Env>());
+    let config = CloudflareConfig::new(env.unchecked_into::<worker::Env>());
     assert_eq!(
         config.var("API_URL").as_deref(),
         Some("http://127.0.0.1:18080/hello")

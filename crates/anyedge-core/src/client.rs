@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use crate::{Request, Response};
 
-/// Timeout used when a request carries no [`Limits`].
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Timeout of an upstream call when a request carries no [`Limits`], and of
+/// [`crate::upstream`] calls when `UPSTREAM_TIMEOUT_MS` is not set: 5 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Largest upstream body read when a request carries no [`Limits`]: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -25,7 +26,10 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// assert_eq!(res.status(), 200);
 /// # });
 /// ```
-#[allow(async_fn_in_trait)] // wasm is single-threaded: futures need not be Send.
+#[expect(
+    async_fn_in_trait,
+    reason = "wasm is single-threaded: futures need not be Send"
+)]
 pub trait HttpClient {
     /// Sends `req` and returns the upstream's response, whatever its status.
     async fn send(&self, req: Request) -> Result<Response, HttpError>;

@@ -319,26 +319,5 @@ impl Error {
     }
 }
 
-/// `Ok` for a 2xx upstream status; a 502 for a redirect (not followed) or an
-/// error status.
-pub(crate) fn check_upstream_status(status: StatusCode) -> Result<()> {
-    if status.is_redirection() {
-        return Err(Error::upstream(
-            UpstreamFailure::Redirect,
-            format!(
-                "upstream answered {}; redirects are not followed",
-                status.as_u16()
-            ),
-        ));
-    }
-    if !status.is_success() {
-        return Err(Error::upstream(
-            UpstreamFailure::Status,
-            format!("upstream answered {}", status.as_u16()),
-        ));
-    }
-    Ok(())
-}
-
 /// `Result` with anyedge's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -36,6 +36,14 @@ pub struct Ctx<H> {
     params: Params,
 }
 
+impl<H> std::fmt::Debug for Ctx<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx")
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<H> Clone for Ctx<H> {
     fn clone(&self) -> Self {
         Ctx {

@@ -134,13 +134,13 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "fields are read by serde only")]
     struct Outer {
         items: Vec<Inner>,
     }
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "fields are read by serde only")]
     struct Inner {
         id: u32,
     }

@@ -3,14 +3,17 @@
 //! Write HTTP/JSON edge logic once; run it on Cloudflare Workers, Fastly
 //! Compute and a plain server. This crate is the provider-neutral part: it
 //! never depends on a provider SDK and compiles for the host,
-//! `wasm32-unknown-unknown` and `wasm32-wasip1`.
+//! `wasm32-unknown-unknown`, `wasm32-wasip1` and `wasm32-wasip2`.
 //!
 //! - What a host provides: [`HttpClient`], [`Logger`], [`Config`], bundled as a [`Host`].
 //! - What an app is: a [`Router`] of handlers, `async fn(Request, Ctx<H>) -> Result<Response>`.
 //! - One [`Error`] type that maps to a status and an RFC 9457 problem+json body.
 //! - [`json`] helpers: typed bodies with 415/413/400 errors that say where the input is wrong.
-//! - [`reference`](mod@reference): the reference app (`GET /health`, `POST /greet`).
+//! - [`upstream`]: calls to a configured upstream, with its failures mapped to problems.
+//! - [`url`]: untrusted values encoded so they cannot steer an upstream call; query strings.
+//! - [`transform`] (feature `transform`): JSON routes declared in TOML with jq filters.
 //! - [`testing`] (feature `testing`): test doubles for all of the above.
+//! - [`adapter`]: the kit host adapters are built with.
 //!
 //! The smallest complete app, tested with the doubles:
 //!
@@ -43,18 +46,19 @@
 //! turns its runtime's request into a [`Request`], calls [`Router::handle`]
 //! with its [`Host`], and turns the [`Response`] back.
 
+pub mod adapter;
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod host;
 pub mod json;
 pub mod logging;
-pub mod reference;
 pub mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "transform")]
 pub mod transform;
+pub mod upstream;
 pub mod url;
 
 pub use bytes::Bytes;

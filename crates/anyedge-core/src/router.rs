@@ -63,40 +63,71 @@ enum Segment {
     Rest(Rc<str>),
 }
 
+/// A route path, parsed and checked once: literal segments, `{name}`
+/// parameters and a trailing `{*rest}` catch-all. The router and transform
+/// routes share it, so both accept exactly the same syntax.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Pattern(Vec<Segment>);
+pub(crate) struct Pattern(Vec<Segment>);
 
 impl Pattern {
-    /// Parses `/users/{id}/files/{*path}`. Panics on a malformed pattern: routes
-    /// are built at start-up, so a typo fails the first test, not a request.
-    fn parse(path: &str) -> Pattern {
-        assert!(
-            path.starts_with('/'),
-            "route path `{path}` must start with `/`"
-        );
-        let parts: Vec<&str> = path[1..].split('/').collect();
-        let last = parts.len().saturating_sub(1);
-        let segments = parts
-            .iter()
-            .enumerate()
-            .map(
-                |(i, part)| match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
-                    Some(name) if name.starts_with('*') => {
-                        assert!(
-                            i == last,
-                            "`{{{name}}}` must be the last segment of `{path}`"
-                        );
-                        Segment::Rest(name[1..].into())
-                    }
-                    Some(name) => {
-                        assert!(!name.is_empty(), "empty parameter name in `{path}`");
-                        Segment::Param(name.into())
-                    }
-                    None => Segment::Literal((*part).to_owned()),
-                },
-            )
-            .collect();
-        Pattern(segments)
+    /// Parses `/users/{id}/files/{*path}`; the error says what is wrong
+    /// with the path, naming it.
+    pub(crate) fn parse(path: &str) -> std::result::Result<Pattern, String> {
+        let Some(rest) = path.strip_prefix('/') else {
+            return Err(format!("`{path}` must start with `/`"));
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        let mut segments = Vec::with_capacity(parts.len());
+        for (i, part) in parts.iter().enumerate() {
+            if part.contains(['?', '#', ' ']) {
+                return Err(format!(
+                    "`{path}` must be a path without query, fragment or spaces"
+                ));
+            }
+            let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) else {
+                if part.contains(['{', '}']) {
+                    return Err(format!(
+                        "`{part}` in `{path}`: a parameter is a whole segment, `{{name}}`"
+                    ));
+                }
+                segments.push(Segment::Literal((*part).to_owned()));
+                continue;
+            };
+            let (name, rest_param) = match name.strip_prefix('*') {
+                Some(n) => (n, true),
+                None => (name, false),
+            };
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!(
+                    "`{part}` in `{path}` is not a valid parameter name"
+                ));
+            }
+            if rest_param && i + 1 != parts.len() {
+                return Err(format!("`{part}` must be the last segment of `{path}`"));
+            }
+            let seg = if rest_param {
+                Segment::Rest(name.into())
+            } else {
+                Segment::Param(name.into())
+            };
+            if segments
+                .iter()
+                .any(|s| matches!(s, Segment::Param(n) | Segment::Rest(n) if &**n == name))
+            {
+                return Err(format!("parameter `{name}` appears twice in `{path}`"));
+            }
+            segments.push(seg);
+        }
+        Ok(Pattern(segments))
+    }
+
+    /// The parameter names, in path order.
+    #[cfg(any(feature = "transform", test))]
+    pub(crate) fn param_names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|s| match s {
+            Segment::Param(n) | Segment::Rest(n) => Some(&**n),
+            Segment::Literal(_) => None,
+        })
     }
 
     /// `Some(params)` when `path` matches; `Err` when it matches but a
@@ -142,41 +173,19 @@ impl Pattern {
 fn decode_params(raw: Vec<(Rc<str>, &str)>) -> Result<Params> {
     raw.into_iter()
         .map(|(k, v)| {
-            let value = percent_decode(v).ok_or_else(|| {
+            let value = crate::url::decode(v).ok_or_else(|| {
                 Error::BadRequest(format!(
                     "path parameter `{k}` is not valid percent-encoded UTF-8"
                 ))
             })?;
-            Ok((k, value))
+            Ok((k, value.into_owned()))
         })
         .collect::<Result<Vec<_>>>()
         .map(Params)
 }
 
-/// Decodes `%XX` escapes; `None` for a bad escape or invalid UTF-8.
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 struct Route<H> {
+    path: String,
     pattern: Pattern,
     methods: Vec<(Method, BoxedHandler<H>)>,
 }
@@ -222,6 +231,23 @@ pub struct Router<H> {
     max_body_bytes: usize,
 }
 
+impl<H> std::fmt::Debug for Router<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let routes: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| {
+                let methods: Vec<&str> = r.methods.iter().map(|(m, _)| m.as_str()).collect();
+                format!("{} {}", methods.join(","), r.path)
+            })
+            .collect();
+        f.debug_struct("Router")
+            .field("routes", &routes)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
 impl<H: Host> Default for Router<H> {
     fn default() -> Self {
         Self::new()
@@ -243,8 +269,9 @@ impl<H: Host> Router<H> {
     /// # Panics
     /// On a malformed path or a method registered twice for the same path:
     /// both are programming errors caught when the router is built.
+    #[expect(clippy::panic, reason = "a malformed route table is a start-up error")]
     pub fn route(mut self, method: Method, path: &str, handler: impl Handler<H>) -> Self {
-        let pattern = Pattern::parse(path);
+        let pattern = Pattern::parse(path).unwrap_or_else(|e| panic!("route path {e}"));
         let boxed: BoxedHandler<H> = Box::new(move |req, ctx| Box::pin(handler.call(req, ctx)));
         match self.routes.iter_mut().find(|r| r.pattern == pattern) {
             Some(route) => {
@@ -255,6 +282,7 @@ impl<H: Host> Router<H> {
                 route.methods.push((method, boxed));
             }
             None => self.routes.push(Route {
+                path: path.to_owned(),
                 pattern,
                 methods: vec![(method, boxed)],
             }),
@@ -366,7 +394,7 @@ mod tests {
     use super::*;
 
     fn params(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-        Pattern::parse(pattern).matches(path).map(|r| {
+        Pattern::parse(pattern).unwrap().matches(path).map(|r| {
             r.map(|p| p.iter().map(|(k, v)| (k.into(), v.into())).collect())
                 .unwrap_or_default()
         })
@@ -392,12 +420,30 @@ mod tests {
     #[test]
     fn bad_percent_encoding_is_an_error() {
         assert!(matches!(
-            Pattern::parse("/u/{id}").matches("/u/%ff"),
+            Pattern::parse("/u/{id}").unwrap().matches("/u/%ff"),
             Some(Err(Error::BadRequest(_)))
         ));
-        assert!(matches!(
-            Pattern::parse("/u/{id}").matches("/u/%zz"),
-            Some(Err(_))
-        ));
+        // A `%` without two hex digits is kept, as WHATWG URL parsers keep it.
+        assert_eq!(
+            params("/u/{id}", "/u/%zz"),
+            Some(vec![("id".into(), "%zz".into())])
+        );
+    }
+
+    #[test]
+    fn malformed_patterns_are_errors() {
+        for bad in [
+            "users",
+            "/a/{}",
+            "/a/{*rest}/b",
+            "/a/x{id}",
+            "/a/{id}/{id}",
+            "/a?b",
+            "/{a-b}",
+        ] {
+            assert!(Pattern::parse(bad).is_err(), "{bad}");
+        }
+        let pattern = Pattern::parse("/u/{id}/f/{*path}").unwrap();
+        assert_eq!(pattern.param_names().collect::<Vec<_>>(), ["id", "path"]);
     }
 }

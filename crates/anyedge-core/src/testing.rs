@@ -6,8 +6,17 @@
 //! it after the host that owns the other clone has run.
 //!
 //! ```
-//! use anyedge_core::{reference, testing::*};
+//! use anyedge_core::{testing::*, upstream, Ctx, Host, Logger, Request, Response, Result, Router};
 //! use std::rc::Rc;
+//!
+//! async fn ping<H: Host>(_req: Request, ctx: Ctx<H>) -> Result<Response> {
+//!     let uri = upstream::url(ctx.config(), "API_URL", "")?;
+//!     let req = upstream::request(ctx.config(), http::Method::GET, uri, None)?;
+//!     let res = upstream::fetch(ctx.client(), req).await?;
+//!     ctx.logger().info("pinged");
+//!     Ok(res)
+//! }
+//!
 //! # futures_executor::block_on(async {
 //! let client = ScriptedClient::new().respond_json(200, "{}");
 //! let logger = CapturingLogger::new();
@@ -15,12 +24,11 @@
 //!     .with_client(client.clone())
 //!     .with_logger(logger.clone())
 //!     .with_config(MemoryConfig::new().with_var("API_URL", "https://api.test/v1"));
-//! let req = http::Request::post("/greet").header("content-type", "application/json")
-//!     .body(r#"{"name":"Ada"}"#.into()).unwrap();
-//! let res = reference::app().handle(req, Rc::new(host)).await;
+//! let req = http::Request::get("/ping").body(Default::default()).unwrap();
+//! let res = Router::new().get("/ping", ping).handle(req, Rc::new(host)).await;
 //! assert_eq!(res.status(), 200);
 //! assert_eq!(client.requests()[0].uri, "https://api.test/v1");
-//! assert_eq!(logger.lines().len(), 1);
+//! assert_eq!(logger.lines(), ["INFO anyedge: pinged"]);
 //! # });
 //! ```
 
@@ -52,7 +60,7 @@ pub struct RecordedRequest {
     pub limits: Limits,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Script {
     answers: VecDeque<Result<Response, HttpError>>,
     requests: Vec<RecordedRequest>,
@@ -61,7 +69,7 @@ struct Script {
 /// An [`HttpClient`] that answers from a script, in order, and records every
 /// request. When the script is used up it answers an [`HttpErrorKind::Other`]
 /// error saying so.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ScriptedClient(Rc<RefCell<Script>>);
 
 impl ScriptedClient {
@@ -124,7 +132,7 @@ impl HttpClient for ScriptedClient {
 }
 
 /// A [`Logger`] that keeps every line as `LEVEL target: message`.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CapturingLogger(Rc<RefCell<Vec<String>>>);
 
 impl CapturingLogger {
@@ -183,7 +191,7 @@ impl Config for MemoryConfig {
 }
 
 /// A [`Host`] made of the test doubles; each starts empty.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TestHost {
     client: ScriptedClient,
     logger: CapturingLogger,

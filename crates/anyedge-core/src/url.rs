@@ -1,27 +1,17 @@
 //! Building upstream URLs from untrusted input without letting it steer the
-//! call: every value is percent-encoded into one path segment or one query
-//! value, so it cannot change the scheme, host, port or path depth.
+//! call, and reading query strings: every value is percent-encoded into one
+//! path segment or one query value, so it cannot change the scheme, host,
+//! port or path depth. Encoding and decoding are `percent-encoding`'s.
+
+use std::borrow::Cow;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::{Error, Result};
 
-/// Bytes left as they are: RFC 3986 unreserved characters except `.`, which
-/// is encoded so that `.` and `..` runs cannot form a dot segment.
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~')
-}
-
-fn encode(value: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in value.as_bytes() {
-        if is_unreserved(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-}
+/// Bytes encoded: all but RFC 3986's unreserved characters, and `.` too, so
+/// that `.` and `..` runs cannot form a dot segment.
+const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'~');
 
 /// Percent-encodes `value` as exactly one path segment. `/`, `?`, `#`, `@`,
 /// `:`, `%`, `.`, CR, LF and every other byte outside `A-Z a-z 0-9 - _ ~` are
@@ -40,9 +30,7 @@ pub fn encode_segment(value: &str) -> Result<String> {
             "`{value}` is not allowed as a path segment"
         )));
     }
-    let mut out = String::with_capacity(value.len());
-    encode(value, &mut out);
-    Ok(out)
+    Ok(utf8_percent_encode(value, ENCODED).to_string())
 }
 
 /// Percent-encodes `value` for use as a query name or value (`&`, `=`, `+`,
@@ -52,13 +40,44 @@ pub fn encode_segment(value: &str) -> Result<String> {
 /// assert_eq!(anyedge_core::url::encode_query_value("a&b=c\r\n"), "a%26b%3Dc%0D%0A");
 /// ```
 pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    encode(value, &mut out);
-    out
+    utf8_percent_encode(value, ENCODED).to_string()
 }
 
-/// The decoded value of query parameter `name` in `query` (`a=1&b=2`), or
-/// `None`; `+` means a space. A 400 for an invalid percent-encoding.
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8. A `%` not
+/// followed by two hex digits is kept as it is (as WHATWG URL parsers do).
+///
+/// ```
+/// use anyedge_core::url::decode;
+/// assert_eq!(decode("a%2Fb").as_deref(), Some("a/b"));
+/// assert_eq!(decode("%ff"), None);
+/// ```
+pub fn decode(value: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(value).decode_utf8().ok()
+}
+
+/// Every `name=value` pair of `query` (`a=1&b=2`), decoded (`+` is a space),
+/// in order, repeated names kept. A 400 when a name or value is not
+/// percent-encoded UTF-8.
+///
+/// ```
+/// use anyedge_core::url::query_pairs;
+/// let pairs = query_pairs("role=admin&q=a+b%21&flag").unwrap();
+/// assert_eq!(pairs, [("role".into(), "admin".into()), ("q".into(), "a b!".into()), ("flag".into(), "".into())]);
+/// assert!(query_pairs("q=%ff").is_err());
+/// ```
+pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode_query(name)?, decode_query(value)?))
+        })
+        .collect()
+}
+
+/// The decoded value of the first query parameter `name` in `query`, or
+/// `None` (see [`query_pairs`]).
 ///
 /// ```
 /// use anyedge_core::url::query_param;
@@ -66,18 +85,36 @@ pub fn encode_query_value(value: &str) -> String {
 /// assert_eq!(query_param("a=1", "fields").unwrap(), None);
 /// ```
 pub fn query_param(query: &str, name: &str) -> Result<Option<String>> {
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        if k == name {
-            let v = v.replace('+', " ");
-            return crate::router::percent_decode(&v).map(Some).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "query parameter `{name}` is not valid percent-encoded UTF-8"
-                ))
-            });
-        }
-    }
-    Ok(None)
+    Ok(query_pairs(query)?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v))
+}
+
+/// The origin of an absolute `http(s)` URI as `scheme://host:port`,
+/// lower-case, with the default port written out; `None` for other URIs.
+///
+/// ```
+/// let uri = "HTTP://Example.COM/a?b".parse().unwrap();
+/// assert_eq!(anyedge_core::url::origin(&uri).as_deref(), Some("http://example.com:80"));
+/// ```
+pub fn origin(uri: &http::Uri) -> Option<String> {
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let host = uri.host().filter(|h| !h.is_empty())?.to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(default_port);
+    Some(format!("{scheme}://{host}:{port}"))
+}
+
+fn decode_query(text: &str) -> Result<String> {
+    let spaced = text.replace('+', " ");
+    decode(&spaced).map(Cow::into_owned).ok_or_else(|| {
+        Error::BadRequest("the query string is not valid percent-encoded UTF-8".into())
+    })
 }
 
 #[cfg(test)]
@@ -103,11 +140,29 @@ mod tests {
     }
 
     #[test]
+    fn origins_are_normalised() {
+        let o = |s: &str| origin(&s.parse().unwrap());
+        assert_eq!(
+            o("https://API.test/x").as_deref(),
+            Some("https://api.test:443")
+        );
+        assert_eq!(
+            o("http://127.0.0.1:18080/hello").as_deref(),
+            Some("http://127.0.0.1:18080")
+        );
+        assert_eq!(o("/relative"), None);
+        assert_eq!(o("ftp://host/"), None);
+    }
+
+    #[test]
     fn query_params() {
         assert_eq!(
             query_param("q=a+b%21", "q").unwrap().as_deref(),
             Some("a b!")
         );
+        assert_eq!(query_param("q%20x=1", "q x").unwrap().as_deref(), Some("1"));
         assert!(query_param("q=%ff", "q").is_err());
+        assert_eq!(query_pairs("").unwrap(), []);
+        assert_eq!(query_pairs("&&a=1&").unwrap().len(), 1);
     }
 }

@@ -1,294 +1,270 @@
-//! Outbound HTTP over Fastly backends: [`FastlyClient`].
+//! [`FastlyClient`]: outbound HTTP over Fastly backends.
+//!
+//! Fastly sends every request to a named *backend*; apps name upstreams by
+//! URL, so the client maps the URL's origin (scheme, host, port) to one:
+//!
+//! 1. **Static backends** (the default): config `BACKENDS` lists
+//!    `origin=backend` pairs, separated by commas or whitespace, e.g.
+//!    `http://127.0.0.1:18080=origin, https://api.example.com=api`. The
+//!    backends are declared on the service (and under
+//!    `[local_server.backends]` in `fastly.toml` for Viceroy).
+//! 2. **Dynamic backends** (opt-in): with `DYNAMIC_BACKENDS = "true"`, an
+//!    origin with no static backend gets one registered at run time, named
+//!    `anyedge_` and the origin with every other character than `A-Za-z0-9`
+//!    as `_`. Dynamic backends must be enabled on the service.
+//!
+//! Requests are `pass` (never cached) and redirects come back as responses.
+//! The whole exchange must end within [`Limits::timeout`]: waiting for the
+//! response is bounded by the host's `select`, reading the body is checked
+//! between chunks, and dynamic backends also get it as their connect,
+//! first-byte and between-bytes timeouts. Error messages name the backend
+//! and the variable to fix, never a configured URL.
 
-use std::io;
-use std::time::{Duration, Instant};
+use std::cell::OnceCell;
+use std::time::Duration;
 
-use anyedge_core::client::{HttpClient, HttpError, HttpErrorKind, Limits};
-use anyedge_core::{Bytes, Request, Response};
+use anyedge_core::adapter::{Deadline, OverLimit};
+use anyedge_core::client::{HttpClient, HttpError, HttpErrorKind as Kind, Limits};
+use anyedge_core::{url, Config, Request, Response};
 use fastly::backend::BackendCreationError;
 use fastly::handle::{BodyHandle, PendingRequestHandle};
 use fastly::http::request::SendErrorCause;
-use fastly::Backend;
 use fastly_shared::FastlyStatus;
 use http::Uri;
 
-use crate::backends::{dynamic_name, origin_of, BackendMap};
-use crate::body::{read_capped, Capped};
-use crate::wait::{ready_within, Wait};
+use crate::convert::{request_to_fastly, response_from_handles};
+use crate::FastlyConfig;
 
-/// Sends requests to Fastly backends, chosen by the URL's origin (see
-/// [`crate::backends`]). Requests are `pass` (never cached), redirects are
-/// returned as responses, and [`Limits`] are enforced.
-#[derive(Debug, Clone, Default)]
+/// Static origin → backend mappings, as config `BACKENDS` lists them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendMap(Vec<(String, String)>);
+
+impl BackendMap {
+    /// Parses `origin=backend` pairs separated by commas or whitespace; the
+    /// error gives the (1-based) position of the first entry that is not one.
+    pub fn parse(spec: &str) -> Result<Self, usize> {
+        let mut map = BackendMap::default();
+        for (i, entry) in spec
+            .split([',', ' ', '\t', '\n', '\r'])
+            .filter(|e| !e.is_empty())
+            .enumerate()
+        {
+            let parsed = entry.rsplit_once('=').and_then(|(origin, backend)| {
+                let ok = !backend.is_empty()
+                    && backend
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+                Some((url::origin(&origin.parse().ok()?)?, backend)).filter(|_| ok)
+            });
+            let (origin, backend) = parsed.ok_or(i + 1)?;
+            map.0.retain(|(o, _)| *o != origin);
+            map.0.push((origin, backend.to_owned()));
+        }
+        Ok(map)
+    }
+
+    /// The backend mapped to `uri`'s origin.
+    pub fn backend_for(&self, uri: &Uri) -> Option<&str> {
+        let origin = url::origin(uri)?;
+        self.0
+            .iter()
+            .find(|(o, _)| *o == origin)
+            .map(|(_, b)| b.as_str())
+    }
+}
+
+/// Sends requests to Fastly backends, chosen by the URL's origin (see the
+/// module docs). Made from config, it reads `BACKENDS` and
+/// `DYNAMIC_BACKENDS` on its first request, so a request that calls no
+/// upstream costs no store reads.
+#[derive(Debug, Clone)]
 pub struct FastlyClient {
-    backends: BackendMap,
-    dynamic: bool,
-    misconfigured: Option<String>,
+    config: Option<FastlyConfig>,
+    backends: OnceCell<Result<(BackendMap, bool), HttpError>>,
 }
 
 impl FastlyClient {
-    /// A client over static backends mapped by `backends`.
-    pub fn new(backends: BackendMap) -> Self {
+    /// A client configured by `config`'s `BACKENDS` and `DYNAMIC_BACKENDS`.
+    pub fn new(config: FastlyConfig) -> Self {
         FastlyClient {
-            backends,
-            dynamic: false,
-            misconfigured: None,
+            config: Some(config),
+            backends: OnceCell::new(),
         }
     }
 
-    /// A client whose backend configuration is wrong: every request fails
-    /// with `problem`, which should say what to fix.
-    pub fn misconfigured(problem: impl Into<String>) -> Self {
+    /// A client over `backends`, registering dynamic backends for other
+    /// origins when `dynamic` is true.
+    pub fn with_backends(backends: BackendMap, dynamic: bool) -> Self {
         FastlyClient {
-            misconfigured: Some(problem.into()),
-            ..Self::default()
+            config: None,
+            backends: OnceCell::from(Ok((backends, dynamic))),
         }
     }
 
-    /// Also registers dynamic backends for origins `backends` does not map.
-    /// Dynamic backends must be enabled on the Fastly service.
-    pub fn with_dynamic_backends(mut self, enabled: bool) -> Self {
-        self.dynamic = enabled;
-        self
-    }
-
-    /// Sends `req` and waits for the whole response, blocking.
-    pub fn send_blocking(&self, req: Request) -> Result<Response, HttpError> {
-        let limits = Limits::of(&req);
-        let deadline = Deadline::start(limits.timeout);
-        let backend = self.backend_for(req.uri(), &limits)?;
-        let (req_handle, body_handle) = to_fastly(req)?.into_handles();
-        let body_handle = body_handle.unwrap_or_else(BodyHandle::new);
-        let pending = req_handle
-            .send_async(body_handle, &backend)
-            .map_err(|cause| send_error(&cause, &backend, &deadline))?;
-        let (resp_handle, body_handle) = wait_for(pending, &backend, &deadline)?;
-        let mut out = Response::new(Bytes::new());
-        *out.status_mut() = resp_handle.get_status();
-        *out.headers_mut() = crate::headers::of_response(&resp_handle).map_err(|e| {
-            HttpError::new(
-                HttpErrorKind::Other,
-                format!("backend `{backend}` sent a header that cannot be read: {e}"),
-            )
-        })?;
-        let body = fastly::Body::from(body_handle);
-        let body = read_capped(body, limits.max_response_bytes, || deadline.check_io())
-            .map_err(|e| body_error(&e, &backend, &deadline))?;
-        match body {
-            Capped::Within(bytes) => *out.body_mut() = bytes,
-            Capped::Over => {
-                return Err(HttpError::new(
-                    HttpErrorKind::TooLarge,
-                    format!(
-                        "backend `{backend}` sent a body over the limit of {} bytes",
-                        limits.max_response_bytes
-                    ),
+    fn backends(&self) -> Result<&(BackendMap, bool), HttpError> {
+        let read = || {
+            let config = self.config.as_ref();
+            let spec = config.and_then(|c| c.var("BACKENDS")).unwrap_or_default();
+            let dynamic = config.and_then(|c| c.var("DYNAMIC_BACKENDS"));
+            let dynamic = dynamic.is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"));
+            let map = BackendMap::parse(&spec).map_err(|i| {
+                invalid(format!(
+                    "config BACKENDS: entry {i} is not `http(s)://host[:port]=backend_name`"
                 ))
-            }
-        }
-        Ok(out)
+            })?;
+            Ok((map, dynamic))
+        };
+        self.backends
+            .get_or_init(read)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The backend for `uri`: static mapping first, then (if enabled) a dynamic one.
-    fn backend_for(&self, uri: &Uri, limits: &Limits) -> Result<String, HttpError> {
-        if let Some(problem) = &self.misconfigured {
-            return Err(HttpError::new(
-                HttpErrorKind::InvalidRequest,
-                problem.clone(),
-            ));
-        }
-        if let Some(name) = self.backends.backend_for(uri) {
+    fn backend_for(&self, uri: &Uri, timeout: Duration) -> Result<String, HttpError> {
+        let (map, dynamic) = self.backends()?;
+        if let Some(name) = map.backend_for(uri) {
             return Ok(name.to_owned());
         }
-        let origin = origin_of(uri).ok_or_else(|| {
-            HttpError::new(
-                HttpErrorKind::InvalidRequest,
-                "the request URL is not an absolute http(s) URL",
-            )
-        })?;
-        if !self.dynamic {
-            return Err(HttpError::new(
-                HttpErrorKind::InvalidRequest,
-                format!(
-                    "no Fastly backend for origin {origin}: add `{origin}=<backend>` to config \
-                     BACKENDS (and declare the backend), or set DYNAMIC_BACKENDS=true"
-                ),
-            ));
+        let origin = url::origin(uri)
+            .ok_or_else(|| invalid("the request URL is not an absolute http(s) URL".into()))?;
+        let unmapped = "no Fastly backend for the origin of this URL: map it in config BACKENDS (and declare the backend)";
+        if !dynamic {
+            return Err(invalid(format!("{unmapped}, or set DYNAMIC_BACKENDS=true")));
         }
-        register_dynamic(uri, &origin, limits)
+        let name: String = "anyedge_"
+            .chars()
+            .chain(
+                origin
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
+            )
+            .collect();
+        let (host, https) = (
+            uri.host().unwrap_or_default(),
+            uri.scheme_str() == Some("https"),
+        );
+        let target = format!(
+            "{host}:{}",
+            uri.port_u16().unwrap_or(if https { 443 } else { 80 })
+        );
+        let mut builder = fastly::Backend::builder(&name, &target)
+            .override_host(host)
+            .connect_timeout(timeout);
+        builder = builder
+            .first_byte_timeout(timeout)
+            .between_bytes_timeout(timeout);
+        if https {
+            builder = builder
+                .enable_ssl()
+                .sni_hostname(host)
+                .check_certificate(host);
+        }
+        match builder.finish() {
+            Ok(backend) => Ok(backend.into_string()),
+            // Registered earlier in this instance: reuse it.
+            Err(BackendCreationError::NameInUse) => Ok(name),
+            Err(BackendCreationError::Disallowed) => Err(invalid(format!(
+                "{unmapped}; dynamic backends are not enabled on this service"
+            ))),
+            Err(e) => Err(invalid(format!(
+                "could not register a dynamic backend: {e}"
+            ))),
+        }
     }
+}
+
+fn invalid(message: String) -> HttpError {
+    HttpError::new(Kind::InvalidRequest, message)
 }
 
 impl HttpClient for FastlyClient {
     async fn send(&self, req: Request) -> Result<Response, HttpError> {
-        self.send_blocking(req)
+        let limits = Limits::of(&req);
+        let deadline = Deadline::after(limits.timeout);
+        let backend = self.backend_for(req.uri(), limits.timeout)?;
+        let (req, body) = request_to_fastly(req)?.into_handles();
+        let failed = |cause: SendErrorCause| send_error(&cause, &backend, &deadline);
+        let pending = req
+            .send_async(body.unwrap_or_else(BodyHandle::new), &backend)
+            .map_err(failed)?;
+        if !ready_within(&pending, deadline.remaining()).map_err(|m| other(&backend, &m))? {
+            return Err(timed_out(&backend, &deadline)); // Dropping the handle abandons the request.
+        }
+        let (res, body) = pending.wait().map_err(failed)?;
+        match response_from_handles(&res, body, limits.max_response_bytes, &deadline) {
+            Ok(Ok(res)) => Ok(res),
+            Ok(Err(OverLimit)) => Err(HttpError::new(
+                Kind::TooLarge,
+                format!(
+                    "backend `{backend}` sent a body over the limit of {} bytes",
+                    limits.max_response_bytes
+                ),
+            )),
+            Err(_) if deadline.expired() => Err(timed_out(&backend, &deadline)),
+            Err(message) => Err(other(&backend, &message)),
+        }
     }
 }
 
-/// Registers (or reuses) the dynamic backend for `origin`.
-fn register_dynamic(uri: &Uri, origin: &str, limits: &Limits) -> Result<String, HttpError> {
-    let name = dynamic_name(origin);
-    let host = uri.host().unwrap_or_default();
-    let https = uri.scheme_str() == Some("https");
-    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let target = format!("{host}:{port}");
-    let mut builder = Backend::builder(&name, &target)
-        .override_host(host)
-        .connect_timeout(limits.timeout)
-        .first_byte_timeout(limits.timeout)
-        .between_bytes_timeout(limits.timeout);
-    if https {
-        builder = builder
-            .enable_ssl()
-            .sni_hostname(host)
-            .check_certificate(host);
+/// Blocks until `pending` is ready (`true`) or `timeout` has passed. The SDK
+/// keeps its timed `select` private, so this calls the hostcall itself: the
+/// only `unsafe` in the crate.
+#[expect(unsafe_code, reason = "the host's select call with a timeout")]
+fn ready_within(pending: &PendingRequestHandle, timeout: Duration) -> Result<bool, String> {
+    if timeout.is_zero() {
+        return Ok(false);
     }
-    match builder.finish() {
-        Ok(backend) => Ok(backend.into_string()),
-        // Registered earlier in this instance: reuse it.
-        Err(BackendCreationError::NameInUse) => Ok(name),
-        Err(BackendCreationError::Disallowed) => Err(HttpError::new(
-            HttpErrorKind::InvalidRequest,
-            format!(
-                "no Fastly backend for origin {origin}, and dynamic backends are not enabled on \
-                 this service: map it in config BACKENDS or enable dynamic backends"
-            ),
-        )),
-        Err(e) => Err(HttpError::new(
-            HttpErrorKind::InvalidRequest,
-            format!("could not register a dynamic backend for origin {origin}: {e}"),
-        )),
-    }
+    // 0 means "no timeout" to the host: at least 1 ms.
+    let timeout_ms = u32::try_from(timeout.as_millis())
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let handles = [pending.as_u32()];
+    let mut done = 0_u32;
+    // SAFETY: `handles` is a live array of one valid pending-request handle
+    // (borrowed from `pending`, which outlives the call), its length is
+    // passed alongside, and `done` is a valid place for the host to write a
+    // u32. The hostcall neither keeps nor frees either pointer.
+    let status = unsafe {
+        fastly_sys::fastly_async_io::select(handles.as_ptr(), handles.len(), timeout_ms, &mut done)
+    };
+    status
+        .result()
+        .map_err(|s| format!("waiting for the backend failed: host status {s:?}"))?;
+    Ok(done != u32::MAX) // The host writes u32::MAX when the timeout elapsed first.
 }
 
-/// Builds the SDK request: method, URL, headers, body; `pass`.
-fn to_fastly(req: Request) -> Result<fastly::Request, HttpError> {
-    let (parts, body) = req.into_parts();
-    let url = parts.uri.to_string();
-    let url = fastly::http::Url::parse(&url).map_err(|_| {
-        HttpError::new(
-            HttpErrorKind::InvalidRequest,
-            "the request URL is not a valid absolute URL",
-        )
-    })?;
-    let mut out = fastly::Request::new(parts.method, url);
-    for (name, value) in &parts.headers {
-        out.append_header(name, value);
-    }
-    if !body.is_empty() {
-        out.set_body(body.to_vec());
-    }
-    out.set_pass(true);
-    Ok(out)
-}
-
-/// Waits for `pending` until the deadline.
-fn wait_for(
-    pending: PendingRequestHandle,
-    backend: &str,
-    deadline: &Deadline,
-) -> Result<(fastly::handle::ResponseHandle, BodyHandle), HttpError> {
-    match ready_within(&pending, deadline.remaining()) {
-        Ok(Wait::Ready) => pending
-            .wait()
-            .map_err(|cause| send_error(&cause, backend, deadline)),
-        // Dropping the handle abandons the request.
-        Ok(Wait::TimedOut) => Err(deadline.timeout_error(backend)),
-        Err(message) => Err(HttpError::new(
-            HttpErrorKind::Other,
-            format!("backend `{backend}`: {message}"),
-        )),
-    }
-}
-
-/// Maps a send failure to a kind and an actionable message.
+/// Maps a send failure to a kind and a message that says what to fix.
 fn send_error(cause: &SendErrorCause, backend: &str, deadline: &Deadline) -> HttpError {
     use SendErrorCause as C;
     let kind = match cause {
-        C::ConnectionRefused
-        | C::DestinationUnavailable
-        | C::DestinationIpUnroutable
-        | C::DnsError { .. } => HttpErrorKind::Refused,
-        C::DnsTimeout | C::ConnectionTimeout | C::HttpResponseTimeout => HttpErrorKind::Timeout,
-        C::HttpResponseBodyTooLarge => HttpErrorKind::TooLarge,
-        C::DestinationNotFound => HttpErrorKind::InvalidRequest,
-        // Hosts that give no detail (Viceroy) report any transport failure
-        // as a bare ERROR: one that ends at the deadline is the backend's
-        // own timeout, an earlier one means no connection was made.
-        C::InternalError(Some(FastlyStatus::ERROR)) if deadline.expired() => {
-            return deadline.timeout_error(backend)
+        C::ConnectionRefused | C::DestinationUnavailable | C::DestinationIpUnroutable | C::DnsError { .. } => Kind::Refused,
+        C::DnsTimeout | C::ConnectionTimeout | C::HttpResponseTimeout => Kind::Timeout,
+        C::HttpResponseBodyTooLarge => Kind::TooLarge,
+        C::DestinationNotFound => {
+            return invalid(format!("backend `{backend}`: {cause} (is the backend declared on the service / in fastly.toml?)"))
         }
+        // Hosts that give no detail (Viceroy) report any transport failure as
+        // a bare ERROR: one that ends at the deadline is the backend's own
+        // timeout, an earlier one means no connection was made.
+        _ if deadline.expired() => return timed_out(backend, deadline),
         C::InternalError(Some(FastlyStatus::ERROR)) => {
-            return HttpError::new(
-                HttpErrorKind::Refused,
-                format!(
-                    "backend `{backend}` could not be reached (connection refused, \
-                     unresolvable or closed before answering)"
-                ),
-            )
+            let why = "could not be reached (connection refused, unresolvable or closed before answering)";
+            return HttpError::new(Kind::Refused, format!("backend `{backend}` {why}"));
         }
-        _ if deadline.expired() => return deadline.timeout_error(backend),
-        _ => HttpErrorKind::Other,
+        _ => Kind::Other,
     };
-    let hint = match kind {
-        HttpErrorKind::InvalidRequest => {
-            " (is the backend declared on the service / in fastly.toml?)"
-        }
-        _ => "",
-    };
-    HttpError::new(kind, format!("backend `{backend}`: {cause}{hint}"))
+    HttpError::new(kind, format!("backend `{backend}`: {cause}"))
 }
 
-fn body_error(err: &io::Error, backend: &str, deadline: &Deadline) -> HttpError {
-    if err.kind() == io::ErrorKind::TimedOut || deadline.expired() {
-        return deadline.timeout_error(backend);
-    }
+fn other(backend: &str, message: &str) -> HttpError {
+    HttpError::new(Kind::Other, format!("backend `{backend}`: {message}"))
+}
+
+fn timed_out(backend: &str, deadline: &Deadline) -> HttpError {
+    let ms = deadline.timeout().as_millis();
     HttpError::new(
-        HttpErrorKind::Other,
-        format!("backend `{backend}`: reading the response body failed: {err}"),
+        Kind::Timeout,
+        format!("backend `{backend}` did not answer within {ms} ms"),
     )
-}
-
-/// The end of the exchange.
-struct Deadline {
-    at: Instant,
-    timeout: Duration,
-}
-
-impl Deadline {
-    fn start(timeout: Duration) -> Self {
-        let now = Instant::now();
-        Deadline {
-            at: now
-                .checked_add(timeout)
-                .unwrap_or(now + Duration::from_secs(86_400)),
-            timeout,
-        }
-    }
-
-    fn remaining(&self) -> Duration {
-        self.at.saturating_duration_since(Instant::now())
-    }
-
-    fn expired(&self) -> bool {
-        self.remaining().is_zero()
-    }
-
-    fn check_io(&self) -> io::Result<()> {
-        if self.expired() {
-            Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"))
-        } else {
-            Ok(())
-        }
-    }
-
-    fn timeout_error(&self, backend: &str) -> HttpError {
-        HttpError::new(
-            HttpErrorKind::Timeout,
-            format!(
-                "backend `{backend}` did not answer within {} ms",
-                self.timeout.as_millis()
-            ),
-        )
-    }
 }

@@ -1,16 +1,27 @@
-//! Entry points: [`run`] for `main`, [`serve`] and [`serve_with`] for
+//! The entry points: [`main!`](crate::main) writes `fn main`, which calls
+//! [`run`]; [`serve`] and [`serve_with`] answer one `fastly::Request`, for
 //! programs that do more around the app.
 
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyedge_core::{Error, Host, Router};
+use anyedge_core::adapter::{self, block_on, AdapterHost};
+use anyedge_core::{Host, Router};
 
-use crate::convert::{from_client_handles, from_fastly_request, into_fastly_response};
-use crate::executor::block_on;
-use crate::host::FastlyHost;
+use crate::convert::{request_from_handles, response_to_fastly};
+use crate::{FastlyClient, FastlyConfig, FastlyHost, FastlyLogger};
 
-/// Handles one request with `router` on a [`FastlyHost::open`] host.
+/// A [`FastlyHost`] over `config`: its client and logger are set up from it
+/// when first used (`BACKENDS`, `DYNAMIC_BACKENDS`, `LOG_ENDPOINT`).
+pub fn host(config: FastlyConfig) -> FastlyHost {
+    AdapterHost::new(
+        FastlyClient::new(config.clone()),
+        FastlyLogger::new(config.clone()),
+        config,
+    )
+}
+
+/// Handles one request with `router` on a host over the default stores.
 ///
 /// ```ignore
 /// #[fastly::main]
@@ -19,7 +30,7 @@ use crate::host::FastlyHost;
 /// }
 /// ```
 pub fn serve(router: &Router<FastlyHost>, req: fastly::Request) -> fastly::Response {
-    serve_with(router, Rc::new(FastlyHost::open()), req)
+    serve_with(router, Rc::new(host(FastlyConfig::default())), req)
 }
 
 /// Handles one request with `router` on `host` (any [`Host`], so tests can
@@ -27,44 +38,40 @@ pub fn serve(router: &Router<FastlyHost>, req: fastly::Request) -> fastly::Respo
 pub fn serve_with<H: Host>(
     router: &Router<H>,
     host: Rc<H>,
-    mut req: fastly::Request,
+    req: fastly::Request,
 ) -> fastly::Response {
-    let req = from_fastly_request(&mut req, router.body_limit());
-    respond(router, host, req)
+    let (req, body) = req.into_handles();
+    let body = body.unwrap_or_else(fastly::handle::BodyHandle::new);
+    respond(
+        router,
+        host,
+        request_from_handles(&req, body, router.body_limit()),
+    )
 }
 
-/// The response to `req` (or to the error reading it).
 fn respond<H: Host>(
     router: &Router<H>,
     host: Rc<H>,
-    req: Result<anyedge_core::Request, Error>,
+    req: anyedge_core::Result<anyedge_core::Request>,
 ) -> fastly::Response {
-    let res = match req {
-        Ok(req) => match block_on(router.handle(req, host)) {
-            Ok(res) => res,
-            Err(stalled) => Error::Internal(stalled.to_string()).to_response(),
-        },
-        Err(err) => err.to_response(),
-    };
-    into_fastly_response(res)
+    let res = block_on(adapter::respond(router, host, req))
+        .unwrap_or_else(|stalled| anyedge_core::Error::from(stalled).to_response());
+    response_to_fastly(res)
 }
 
-/// The whole `main` of a Fastly program: opens the default host, routes
-/// `log` macros to it, serves the client request with `router`, and sends
-/// the response.
-///
-/// ```ignore
-/// fn main() {
-///     anyedge_fastly::run(&anyedge_core::reference::app());
-/// }
-/// ```
+/// The whole of a Fastly program: installs the panic hook, routes the `log`
+/// macros to the host's logger at config `LOG_LEVEL`, serves the client
+/// request with `router` and sends the response. What [`main!`](crate::main) calls.
 pub fn run(router: &Router<FastlyHost>) {
     install_panic_hook();
-    let host = Rc::new(FastlyHost::open());
-    host.install_logging();
+    let host = Rc::new(host(FastlyConfig::default()));
+    adapter::install_logging(host.logger().clone(), host.config());
     let (req, body) = fastly::handle::client_request_and_body();
-    let req = from_client_handles(&req, body, router.body_limit());
-    let res = respond(router, host, req);
+    let res = respond(
+        router,
+        host,
+        request_from_handles(&req, body, router.body_limit()),
+    );
     RESPONDED.store(true, Ordering::SeqCst);
     res.send_to_client();
 }
@@ -72,28 +79,16 @@ pub fn run(router: &Router<FastlyHost>) {
 /// Set once the response has gone to the client: a later panic cannot answer.
 static RESPONDED: AtomicBool = AtomicBool::new(false);
 
-/// Makes a panic answer the client with a 500 `internal` problem before
-/// the instance aborts (`wasm32-wasip1` panics abort: there is no unwinding
-/// to catch). The panic is logged to stderr with its location; the client
-/// sees only "the handler panicked". [`run`] installs it; call it first in
-/// a `main` that uses [`serve`] or [`serve_with`] and sends the response
-/// itself.
+/// Makes a panic answer the client with a 500 `internal` problem before the
+/// instance aborts (`wasm32-wasip1` panics abort: there is no unwinding to
+/// catch). The panic is logged to stderr with its location; the client sees
+/// only "the handler panicked". [`run`] installs it; call it first in a
+/// `main` that uses [`serve`] or [`serve_with`] and sends the response itself.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_owned());
-        eprintln!("ERROR anyedge: handler panicked{location}: {message}");
+        eprintln!("{}", adapter::panic_line(info));
         if !RESPONDED.swap(true, Ordering::SeqCst) {
-            let problem = Error::Internal("the handler panicked".into()).to_response();
-            into_fastly_response(problem).send_to_client();
+            response_to_fastly(adapter::panic_response()).send_to_client();
         }
     }));
 }

@@ -2,11 +2,11 @@
 //!
 //! Runs an anyedge app on a plain server: HTTP/1.1 with tokio and hyper,
 //! upstream calls with reqwest (rustls), logs to stderr, configuration and
-//! secrets from environment variables. It is what `cargo run` serves at the
-//! root of the anyedge workspace, and what you use to run and debug your app
-//! locally before deploying it to Cloudflare or Fastly.
+//! secrets from environment variables. Use it to serve your app on your own
+//! machines, and to run and debug it locally before deploying it to
+//! Cloudflare or Fastly.
 //!
-//! The smallest complete use:
+//! The smallest complete program:
 //!
 //! ```no_run
 //! use anyedge_core::{json, Ctx, Host, Request, Response, Result, Router};
@@ -15,81 +15,56 @@
 //!     json::response(http::StatusCode::OK, &serde_json::json!({"hello": "world"}))
 //! }
 //!
-//! fn main() -> std::io::Result<()> {
-//!     anyedge_native::run("127.0.0.1:8787".parse().unwrap(), || Router::new().get("/", hello))
-//! }
+//! anyedge_native::main!(Router::new().get("/", hello));
 //! ```
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `serve` | [`main!`], [`run`], [`serve`] (one request, for your own hyper server), [`Server`] |
+//! | `convert` | hyper ⇄ anyedge requests and responses; reqwest ⇄ anyedge for upstream calls |
+//! | `client` | [`NativeClient`], over reqwest |
+//! | `config` | [`NativeConfig`], the process environment |
+//! | `logger` | [`NativeLogger`], stderr |
 //!
 //! Each serving thread builds its own app and host, so handlers and hosts
 //! need not be `Send` (as on wasm). A handler that panics gets a 500 problem
 //! response; the server keeps serving.
 
 mod client;
-mod env;
-mod server;
+mod config;
+mod convert;
+mod logger;
+mod serve;
 
-use std::net::SocketAddr;
+pub use client::NativeClient;
+pub use config::NativeConfig;
+pub use logger::NativeLogger;
+pub use serve::{host, run, serve, ServeOptions, Server, ADDR_VAR, DEFAULT_ADDR};
 
-use anyedge_core::Host;
+/// The native [`Host`](anyedge_core::Host): reqwest for upstreams, stderr for
+/// logs, the environment for config. Make one with [`host`].
+pub type NativeHost = anyedge_core::adapter::AdapterHost<NativeClient, NativeLogger, NativeConfig>;
 
-pub use client::ReqwestClient;
-pub use env::{EnvConfig, StderrLogger};
-pub use server::{ServeOptions, Server};
-
-/// The native [`Host`]: reqwest for upstreams, stderr for logs, the
-/// environment for config.
-#[derive(Clone, Debug)]
-pub struct NativeHost {
-    client: ReqwestClient,
-    logger: StderrLogger,
-    config: EnvConfig,
-}
-
-impl NativeHost {
-    /// A host from its parts.
-    pub fn new(client: ReqwestClient, config: EnvConfig) -> Self {
-        NativeHost {
-            client,
-            logger: StderrLogger,
-            config,
+/// The program's `fn main`: serves the router that `$app` builds (once per
+/// serving thread) on [`ADDR_VAR`] (default [`DEFAULT_ADDR`]) until Ctrl-C
+/// or SIGTERM, through [`run`]. Exits with status 1 and a message when it
+/// cannot start.
+///
+/// ```no_run
+/// # fn app<H: anyedge_core::Host>() -> anyedge_core::Router<H> { anyedge_core::Router::new() }
+/// anyedge_native::main!(app());
+/// ```
+#[macro_export]
+macro_rules! main {
+    ($app:expr) => {
+        fn main() -> ::std::process::ExitCode {
+            match $crate::run(|| $app) {
+                Ok(()) => ::std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    ::std::eprintln!("anyedge: {e}");
+                    ::std::process::ExitCode::FAILURE
+                }
+            }
         }
-    }
-
-    /// The default host: a new [`ReqwestClient`] and [`EnvConfig`].
-    ///
-    /// # Panics
-    /// If the TLS backend cannot be initialised (at start-up, never per request).
-    #[allow(clippy::expect_used)]
-    pub fn from_env() -> Self {
-        let client = ReqwestClient::new().expect("initialise the HTTP client");
-        NativeHost::new(client, EnvConfig::new())
-    }
-}
-
-impl Host for NativeHost {
-    type Client = ReqwestClient;
-    type Logger = StderrLogger;
-    type Config = EnvConfig;
-
-    fn client(&self) -> &ReqwestClient {
-        &self.client
-    }
-    fn logger(&self) -> &StderrLogger {
-        &self.logger
-    }
-    fn config(&self) -> &EnvConfig {
-        &self.config
-    }
-}
-
-/// Serves the app built by `make_app` on `addr` until Ctrl-C or SIGTERM,
-/// with [`NativeHost::from_env`] and default [`ServeOptions`]. Prints the
-/// address it listens on.
-pub fn run<F>(addr: SocketAddr, make_app: F) -> std::io::Result<()>
-where
-    F: Fn() -> anyedge_core::Router<NativeHost> + Send + Sync + 'static,
-{
-    let server = Server::bind(addr, ServeOptions::default())?;
-    eprintln!("anyedge listening on http://{}", server.local_addr()?);
-    server.run(make_app, NativeHost::from_env)
+    };
 }

@@ -2,7 +2,7 @@
 //! through [`anyedge_cloudflare::serve`].
 //!
 //! It depends on `anyedge-cloudflare`, exports its own `fetch` with
-//! [`anyedge_cloudflare::export_fetch!`], and is a `cdylib` only (see its
+//! [`anyedge_cloudflare::main!`], and is a `cdylib` only (see its
 //! Cargo.toml). Build it with `worker-build --release examples/cloudflare-custom`.
 
 use anyedge_core::{json, Ctx, Error, Host, Request, Response, Result, Router};
@@ -53,7 +53,7 @@ pub fn routes<H: Host>() -> Router<H> {
 
 // The Worker's `fetch`: this project's router, built once per instance.
 #[cfg(target_arch = "wasm32")]
-anyedge_cloudflare::export_fetch!(routes());
+anyedge_cloudflare::main!(routes());
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

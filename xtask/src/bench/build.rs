@@ -33,10 +33,10 @@ pub(crate) struct Artifacts {
     /// The reference app's `POST /greet` alone on Fastly
     /// (`benches/anyedge-fastly-greet`).
     pub(crate) fastly_anyedge: PathBuf,
-    /// The reference app (health, greet, items) on Fastly without the
-    /// transform routes (`benches/anyedge-fastly-greet`'s bin `anyedge-fastly-reference`).
+    /// The reference app's Fastly binary (health, greet, items) without the
+    /// transform routes.
     pub(crate) fastly_anyedge_reference: PathBuf,
-    /// `anyedge-fastly`'s own binary (with the transform routes).
+    /// The reference app's Fastly binary as shipped (with the transform routes).
     pub(crate) fastly_anyedge_full: PathBuf,
     /// `benches/baseline-fastly`.
     pub(crate) fastly_baseline: PathBuf,
@@ -60,12 +60,12 @@ pub(crate) fn all() -> Result<Artifacts> {
     tools.worker_build("benches/anyedge-cloudflare-greet", &cf_anyedge, &[])?;
     let cf_anyedge_reference = out("cf-anyedge-reference");
     tools.worker_build(
-        "crates/anyedge-cloudflare/worker",
+        "examples/reference/worker",
         &cf_anyedge_reference,
         &["--no-default-features"],
     )?;
     let cf_anyedge_full = out("cf-anyedge-full");
-    tools.worker_build("crates/anyedge-cloudflare/worker", &cf_anyedge_full, &[])?;
+    tools.worker_build("examples/reference/worker", &cf_anyedge_full, &[])?;
     let cf_baseline = out("cf-baseline");
     tools.worker_build("benches/baseline-cloudflare", &cf_baseline, &[])?;
     let cf_baseline_http = out("cf-baseline-http");
@@ -94,24 +94,12 @@ pub(crate) fn all() -> Result<Artifacts> {
         .arg(format!("--outfile={}", js_hono.join("index.js").display())))?;
 
     step("bench: Fastly builds (wasm32-wasip1, release)");
-    run(cargo().args([
-        "build",
-        "--quiet",
-        "--release",
-        "--target",
-        "wasm32-wasip1",
-        "-p",
-        "anyedge-fastly",
-    ]))?;
-    let fastly_anyedge_full = out("fastly-anyedge-full.wasm");
     std::fs::create_dir_all(out(""))?;
-    std::fs::copy(
-        cargo_target(&root().join("target")).join("wasm32-wasip1/release/anyedge-fastly.wasm"),
-        &fastly_anyedge_full,
-    )?;
+    let fastly_anyedge_full = out("fastly-anyedge-full.wasm");
+    fastly_reference_app(&[], &fastly_anyedge_full)?;
+    let fastly_anyedge_reference = out("fastly-anyedge-reference.wasm");
+    fastly_reference_app(&["--no-default-features"], &fastly_anyedge_reference)?;
     let fastly_anyedge = fastly_bench_crate("anyedge-fastly-greet", "anyedge-fastly-greet")?;
-    let fastly_anyedge_reference =
-        fastly_bench_crate("anyedge-fastly-greet", "anyedge-fastly-reference")?;
     let fastly_baseline = fastly_bench_crate("baseline-fastly", "baseline-fastly")?;
 
     Ok(Artifacts {
@@ -174,6 +162,23 @@ fn release_profile(manifest: &Path) -> Result<String> {
         }
     }
     Ok(table)
+}
+
+/// Builds the reference app's Fastly binary with `features` and copies it to `to`.
+fn fastly_reference_app(features: &[&str], to: &Path) -> Result<()> {
+    run(cargo()
+        .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
+        .args([
+            "-p",
+            "anyedge-reference",
+            "--bin",
+            "anyedge-reference-fastly",
+        ])
+        .args(features))?;
+    let built = cargo_target(&root().join("target"))
+        .join("wasm32-wasip1/release/anyedge-reference-fastly.wasm");
+    std::fs::copy(&built, to).with_context(|| format!("copy {}", built.display()))?;
+    Ok(())
 }
 
 /// Fails unless every bench crate (its own workspace) has the root's release profile.

@@ -102,52 +102,8 @@ fn method(at: &At<'_>, field: &str, text: &str) -> Result<Method, ConfigError> {
 
 /// Checks a route path in the router's syntax; returns its parameter names.
 fn route_params(at: &At<'_>, path: &str) -> Result<Vec<String>, ConfigError> {
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(at.err("path", format!("`{path}` must start with `/`")));
-    };
-    let parts: Vec<&str> = rest.split('/').collect();
-    let mut names = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        if part.contains(['?', '#', ' ']) {
-            return Err(at.err(
-                "path",
-                format!("`{path}` must be a path without query, fragment or spaces"),
-            ));
-        }
-        let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) else {
-            if part.contains(['{', '}']) {
-                return Err(at.err(
-                    "path",
-                    format!("`{part}` in `{path}`: a parameter is a whole segment, `{{name}}`"),
-                ));
-            }
-            continue;
-        };
-        let (name, rest_param) = match name.strip_prefix('*') {
-            Some(n) => (n, true),
-            None => (name, false),
-        };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(at.err(
-                "path",
-                format!("`{part}` in `{path}` is not a valid parameter name"),
-            ));
-        }
-        if rest_param && i + 1 != parts.len() {
-            return Err(at.err(
-                "path",
-                format!("`{part}` must be the last segment of `{path}`"),
-            ));
-        }
-        if names.iter().any(|n| n == name) {
-            return Err(at.err(
-                "path",
-                format!("parameter `{name}` appears twice in `{path}`"),
-            ));
-        }
-        names.push(name.to_owned());
-    }
-    Ok(names)
+    let pattern = crate::router::Pattern::parse(path).map_err(|e| at.err("path", e))?;
+    Ok(pattern.param_names().map(str::to_owned).collect())
 }
 
 /// Parses an upstream path template: literal text and `{param}`s of the route.

@@ -1,23 +1,18 @@
 //! Serving one configured route: read the body, call the upstream, run the filters.
 
 use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::rc::Rc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, StatusCode, Uri};
+use http::{Method, StatusCode};
 use jaq_json::Val;
 use serde_json::Value;
 
 use super::config::ConfigError;
 use super::filter::{self, Filter, RunError};
-use crate::client::{HttpClient, Limits};
-use crate::config::Config;
 use crate::error::UpstreamFailure;
-use crate::{json, url, Ctx, Error, Host, Request, Response, Result};
-
-/// Default upstream timeout when `UPSTREAM_TIMEOUT_MS` is not set (as the reference app).
-const DEFAULT_TIMEOUT: Duration = Duration::from_millis(5000);
+use crate::{json, upstream, url, Ctx, Error, Host, Request, Response, Result};
 
 /// One piece of an upstream path template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,98 +157,37 @@ fn body_of(req: &Request) -> Result<Val> {
 
 /// `$query`: every parameter, decoded (`+` is a space); the first of repeated names wins.
 fn query_of(req: &Request) -> Result<Val> {
-    let query = req.uri().query().unwrap_or("");
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            crate::router::percent_decode(&s.replace('+', " ")).ok_or_else(|| {
-                Error::BadRequest("the query string is not valid percent-encoded UTF-8".into())
-            })
-        };
-        let (k, v) = (decode(k)?, decode(v)?);
-        if !pairs.iter().any(|(seen, _)| *seen == k) {
-            pairs.push((k, v));
-        }
-    }
-    Ok(filter::object(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ))
+    let pairs = url::query_pairs(req.uri().query().unwrap_or(""))?;
+    let mut seen = HashSet::with_capacity(pairs.len());
+    let first = pairs.iter().filter(|(k, _)| seen.insert(k.as_str()));
+    Ok(filter::object(first.map(|(k, v)| (k.as_str(), v.as_str()))))
 }
 
-fn invalid_config(name: &str) -> Error {
-    let problem = if name == "UPSTREAM_TIMEOUT_MS" {
-        "not a whole number of milliseconds"
-    } else {
-        "not an absolute http(s) URL without query or fragment"
-    };
-    Error::Config {
-        name: name.into(),
-        problem: problem.into(),
-    }
-}
-
+/// The upstream call of a route: `{base URL}{path}`, each `{param}`
+/// encoded as one segment, with `body` as JSON when given.
 fn upstream_request<H: Host>(ctx: &Ctx<H>, up: &Upstream, body: Option<&Value>) -> Result<Request> {
-    let config = ctx.config();
-    let base = config.require_var(&up.var)?;
-    if base.contains(['?', '#']) {
-        return Err(invalid_config(&up.var));
-    }
-    let mut url = base.trim_end_matches('/').to_owned();
+    let mut suffix = String::new();
     for segment in &up.path {
         match segment {
-            Segment::Literal(text) => url.push_str(text),
+            Segment::Literal(text) => suffix.push_str(text),
             Segment::Param(name) => {
-                url.push_str(&url::encode_segment(ctx.param(name).unwrap_or_default())?)
+                suffix.push_str(&url::encode_segment(ctx.param(name).unwrap_or_default())?)
             }
         }
     }
-    let uri: Uri = url.parse().map_err(|_| invalid_config(&up.var))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(invalid_config(&up.var));
-    }
-    let timeout = match config.var("UPSTREAM_TIMEOUT_MS") {
-        None => DEFAULT_TIMEOUT,
-        Some(ms) => Duration::from_millis(
-            ms.trim()
-                .parse()
-                .map_err(|_| invalid_config("UPSTREAM_TIMEOUT_MS"))?,
-        ),
+    let uri = upstream::url(ctx.config(), &up.var, &suffix)?;
+    let body = match body {
+        Some(v) => Some(Bytes::from(serde_json::to_vec(v).map_err(|e| {
+            Error::Internal(format!("could not serialise the upstream body: {e}"))
+        })?)),
+        None => None,
     };
-    let bytes =
-        match body {
-            Some(v) => Bytes::from(serde_json::to_vec(v).map_err(|e| {
-                Error::Internal(format!("could not serialise the upstream body: {e}"))
-            })?),
-            None => Bytes::new(),
-        };
-    let mut req = Request::new(bytes);
-    *req.method_mut() = up.method.clone();
-    *req.uri_mut() = uri;
-    let headers = req.headers_mut();
-    headers.insert(
-        header::ACCEPT,
-        HeaderValue::from_static(json::APPLICATION_JSON),
-    );
-    if body.is_some() {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(json::APPLICATION_JSON),
-        );
-    }
-    req.extensions_mut().insert(Limits {
-        timeout,
-        ..Limits::default()
-    });
-    Ok(req)
+    upstream::request(ctx.config(), up.method.clone(), uri, body)
 }
 
-/// Sends `req` and reads a JSON answer: 502 for a redirect, an error status
-/// or a body that is not JSON; the client's errors map to 502/504.
+/// Sends `req` and reads a JSON answer (see [`upstream::fetch`]).
 async fn fetch<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<Val> {
-    let res = ctx.client().send(req).await?;
-    let status = res.status();
-    crate::error::check_upstream_status(status)?;
+    let res = upstream::fetch(ctx.client(), req).await?;
     filter::from_json_slice(res.body()).map_err(|e| {
         Error::upstream(
             UpstreamFailure::InvalidBody,

@@ -24,7 +24,9 @@
 //! - Every filter sees `$body` (the request body, or `null`), `$params` (path
 //!   parameters) and `$query` (decoded query parameters), all strings.
 //!
-//! Configured routes and Rust handlers share one [`Router`]:
+//! An app names its routes file itself, typically embedded with
+//! `include_str!`, and adds its routes to the same [`Router`] as its Rust
+//! handlers:
 //!
 //! ```
 //! use anyedge_core::{testing::TestHost, transform::Routes, Router};
@@ -61,14 +63,6 @@ use crate::{Host, Router};
 
 pub use config::ConfigError;
 
-/// Name of the routes file built into this crate (from `ANYEDGE_ROUTES` at
-/// build time; `anyedge.toml` in this workspace), for error messages.
-pub const EMBEDDED_FILE: &str = env!("ANYEDGE_ROUTES_NAME");
-
-/// Text of the routes file built into this crate (empty when `ANYEDGE_ROUTES`
-/// was not set at build time).
-pub const EMBEDDED_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/anyedge-routes.toml"));
-
 /// A parsed routes file.
 pub struct Routes {
     routes: Vec<Rc<handler::RouteSpec>>,
@@ -91,11 +85,6 @@ impl Routes {
         Ok(Routes {
             routes: routes.into_iter().map(Rc::new).collect(),
         })
-    }
-
-    /// The routes file built into this crate ([`EMBEDDED_FILE`]).
-    pub fn embedded() -> Result<Routes, ConfigError> {
-        Routes::from_toml(EMBEDDED_FILE, EMBEDDED_TEXT)
     }
 
     /// Compiles every filter now; the first error names the file, route,

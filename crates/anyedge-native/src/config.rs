@@ -1,19 +1,23 @@
-//! [`EnvConfig`] and [`StderrLogger`]: config from the process environment,
-//! logs to stderr.
+//! [`NativeConfig`]: variables and secrets from the process environment.
 
 use std::collections::HashMap;
 
 use anyedge_core::config::{Config, Secret};
-use anyedge_core::logging::{Level, Logger};
 
 /// Reads variables and secrets from environment variables of the same name,
 /// with optional defaults for names the environment does not set.
+///
+/// ```
+/// use anyedge_core::Config;
+/// let config = anyedge_native::NativeConfig::new().with_default("ANYEDGE_DOC_VAR", "x");
+/// assert_eq!(config.var("ANYEDGE_DOC_VAR").as_deref(), Some("x"));
+/// ```
 #[derive(Clone, Debug, Default)]
-pub struct EnvConfig {
+pub struct NativeConfig {
     defaults: HashMap<String, String>,
 }
 
-impl EnvConfig {
+impl NativeConfig {
     /// Reads the environment only.
     pub fn new() -> Self {
         Self::default()
@@ -26,7 +30,7 @@ impl EnvConfig {
     }
 }
 
-impl Config for EnvConfig {
+impl Config for NativeConfig {
     fn var(&self, name: &str) -> Option<String> {
         std::env::var(name)
             .ok()
@@ -35,15 +39,5 @@ impl Config for EnvConfig {
 
     fn secret(&self, name: &str) -> Option<Secret> {
         self.var(name).map(Secret::new)
-    }
-}
-
-/// Writes `LEVEL target: message` lines to stderr.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StderrLogger;
-
-impl Logger for StderrLogger {
-    fn log(&self, level: Level, target: &str, message: &str) {
-        eprintln!("{level:<5} {target}: {message}");
     }
 }

@@ -1,12 +1,13 @@
 //! The reference app through the test doubles: happy path and every error mapping.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::rc::Rc;
 
 use anyedge_core::client::{HttpErrorKind, Limits};
 use anyedge_core::testing::{CapturingLogger, MemoryConfig, ScriptedClient, TestHost};
-use anyedge_core::{reference, Bytes, Response};
+use anyedge_core::{Bytes, Response};
+use anyedge_reference as reference;
 use futures_executor::block_on;
 use http::StatusCode;
 use serde_json::{json, Value};
@@ -91,7 +92,10 @@ fn greet_happy_path() {
     assert_eq!(sent[0].uri, API);
     assert_eq!(sent[0].headers["accept"], "application/json");
     assert!(sent[0].headers.get("authorization").is_none());
-    assert_eq!(sent[0].limits.timeout, reference::DEFAULT_UPSTREAM_TIMEOUT);
+    assert_eq!(
+        sent[0].limits.timeout,
+        anyedge_core::client::DEFAULT_TIMEOUT
+    );
     assert_eq!(
         run.logger.lines(),
         ["INFO anyedge: greet: name of 3 chars, upstream answered 200"]

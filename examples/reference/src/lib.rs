@@ -5,37 +5,44 @@
 //!   upstream at config `API_URL` (with `Authorization: Bearer` from secret
 //!   `API_TOKEN` when set), logs a line, and answers
 //!   `{"message": "Hello, Ada!", "upstream": <the upstream's JSON>}`.
-//!
 //! - `GET /items/{id}` fetches `{ITEMS_URL}/{id}` (the id percent-encoded as
 //!   one path segment; only the `fields` query parameter is passed on) and
 //!   answers `{"id": <id>, "item": <the upstream's JSON>}`.
+//! - With feature `transform` (default), the jq transform routes of
+//!   [`ROUTES_FILE`] (`anyedge.toml`, config `DATA_URL`).
 //!
 //! Config: `API_URL` (required for `/greet`), `ITEMS_URL` (required for
 //! `/items`), `UPSTREAM_TIMEOUT_MS` (default 5000), secret `API_TOKEN`
 //! (optional, sent to `API_URL` only).
 //!
-//! With the `test-routes` feature, [`app`] also serves routes that only tests
+//! With feature `test-routes`, [`app`] also serves routes that only tests
 //! need: `GET /__test/panic` panics, and `GET /__test/fetch/{var}` fetches the
 //! URL in config variable `{var}` (which must end in `_URL`).
+//!
+//! The binaries: `anyedge-reference` (native, what root `cargo run` serves)
+//! and `anyedge-reference-fastly` (Fastly Compute); the Worker is `./worker`.
 
-use std::time::Duration;
-
-use bytes::Bytes;
-use http::{header, HeaderValue, Method, StatusCode, Uri};
+use http::{header, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::{HttpClient, Limits};
-use crate::config::Config;
-use crate::error::UpstreamFailure;
-use crate::logging::Logger;
-use crate::{json, url, Ctx, Error, Host, Request, Response, Result, Router};
+use anyedge_core::{
+    json, upstream, url, Config, Ctx, Error, Host, Logger, Request, Response, Result, Router,
+};
 
 /// Longest accepted name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// Default upstream timeout when `UPSTREAM_TIMEOUT_MS` is not set.
-pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_millis(5000);
+/// The transform routes file, built into the app.
+#[cfg(feature = "transform")]
+pub const ROUTES_FILE: &str = include_str!("../anyedge.toml");
+
+/// The parsed transform routes of [`ROUTES_FILE`].
+#[cfg(feature = "transform")]
+pub fn transform_routes(
+) -> Result<anyedge_core::transform::Routes, anyedge_core::transform::ConfigError> {
+    anyedge_core::transform::Routes::from_toml("anyedge.toml", ROUTES_FILE)
+}
 
 /// Body of `POST /greet`. Unknown fields are rejected (400), so a typo in a
 /// field name is reported instead of ignored.
@@ -58,7 +65,7 @@ pub struct GreetResponse {
 /// The reference app's routes.
 ///
 /// ```
-/// use anyedge_core::{reference, testing::{MemoryConfig, ScriptedClient, TestHost}};
+/// use anyedge_core::testing::{MemoryConfig, ScriptedClient, TestHost};
 /// use std::rc::Rc;
 /// # futures_executor::block_on(async {
 /// let host = TestHost::new()
@@ -66,7 +73,7 @@ pub struct GreetResponse {
 ///     .with_client(ScriptedClient::new().respond_json(200, r#"{"greeting":"hi"}"#));
 /// let req = http::Request::post("/greet").header("content-type", "application/json")
 ///     .body(r#"{"name":"Ada"}"#.into()).unwrap();
-/// let res = reference::app().handle(req, Rc::new(host)).await;
+/// let res = anyedge_reference::app().handle(req, Rc::new(host)).await;
 /// assert_eq!(res.status(), 200);
 /// assert_eq!(res.body().as_ref(), br#"{"message":"Hello, Ada!","upstream":{"greeting":"hi"}}"#);
 /// # });
@@ -80,10 +87,9 @@ pub fn app<H: Host>() -> Router<H> {
     let router = router
         .get("/__test/panic", test_routes::panic::<H>)
         .get("/__test/fetch/{var}", test_routes::fetch::<H>);
-    // The routes of the embedded routes file (`anyedge.toml`); a broken file
-    // is reported by the test that checks it, and here only logged.
+    // A broken routes file is reported by the test that checks it, and here only logged.
     #[cfg(feature = "transform")]
-    let router = match crate::transform::Routes::embedded() {
+    let router = match transform_routes() {
         Ok(routes) => routes.install(router),
         Err(e) => {
             log::error!(target: "anyedge", "transform routes not installed: {e}");
@@ -102,13 +108,14 @@ pub async fn health<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
 pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
     let input: GreetRequest = json::read(&req)?;
     let name = validate_name(&input.name)?;
-    let mut upstream = upstream_request(ctx.config(), "API_URL", "")?;
+    let uri = upstream::url(ctx.config(), "API_URL", "")?;
+    let mut call = upstream::request(ctx.config(), Method::GET, uri, None)?;
     if let Some(token) = ctx.config().secret("API_TOKEN") {
         let value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            .map_err(|_| invalid_config("API_TOKEN"))?;
-        upstream.headers_mut().insert(header::AUTHORIZATION, value);
+            .map_err(|_| upstream::invalid_config("API_TOKEN", "not a valid header value"))?;
+        call.headers_mut().insert(header::AUTHORIZATION, value);
     }
-    let (status, upstream) = fetch_json(&ctx, upstream).await?;
+    let (status, upstream) = upstream::fetch_json::<Value>(ctx.client(), call).await?;
     ctx.logger().info(&format!(
         "greet: name of {} chars, upstream answered {}",
         name.chars().count(),
@@ -131,27 +138,13 @@ pub async fn item<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
         suffix.push_str("?fields=");
         suffix.push_str(&url::encode_query_value(&fields));
     }
-    let upstream = upstream_request(ctx.config(), "ITEMS_URL", &suffix)?;
-    let (_, item) = fetch_json(&ctx, upstream).await?;
+    let uri = upstream::url(ctx.config(), "ITEMS_URL", &suffix)?;
+    let call = upstream::request(ctx.config(), Method::GET, uri, None)?;
+    let (_, item) = upstream::fetch_json::<Value>(ctx.client(), call).await?;
     json::response(
         StatusCode::OK,
         &serde_json::json!({ "id": id, "item": item }),
     )
-}
-
-/// Sends `req` and reads a JSON answer: 502 for a redirect, an error status
-/// or a body that is not JSON; the client's errors map to 502/504.
-async fn fetch_json<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<(StatusCode, Value)> {
-    let res = ctx.client().send(req).await?;
-    let status = res.status();
-    crate::error::check_upstream_status(status)?;
-    let value: Value = serde_json::from_slice(res.body()).map_err(|e| {
-        Error::upstream(
-            UpstreamFailure::InvalidBody,
-            format!("upstream body is not JSON: {e}"),
-        )
-    })?;
-    Ok((status, value))
 }
 
 /// Trims `name` and checks it: not empty, at most [`MAX_NAME_CHARS`], no control characters.
@@ -175,61 +168,12 @@ pub fn validate_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-/// A `GET` of config variable `var`'s URL with `suffix` (already encoded)
-/// appended to its path.
-fn upstream_request(config: &impl Config, var: &str, suffix: &str) -> Result<Request> {
-    let base = config.require_var(var)?;
-    let url = if suffix.is_empty() {
-        base
-    } else if base.contains(['?', '#']) {
-        return Err(invalid_config(var));
-    } else {
-        format!("{}{suffix}", base.trim_end_matches('/'))
-    };
-    let uri: Uri = url.parse().map_err(|_| invalid_config(var))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
-        return Err(invalid_config(var));
-    }
-    let timeout = match config.var("UPSTREAM_TIMEOUT_MS") {
-        None => DEFAULT_UPSTREAM_TIMEOUT,
-        Some(ms) => Duration::from_millis(
-            ms.trim()
-                .parse()
-                .map_err(|_| invalid_config("UPSTREAM_TIMEOUT_MS"))?,
-        ),
-    };
-    let mut req = Request::new(Bytes::new());
-    *req.method_mut() = Method::GET;
-    *req.uri_mut() = uri;
-    req.headers_mut().insert(
-        header::ACCEPT,
-        HeaderValue::from_static(json::APPLICATION_JSON),
-    );
-    req.extensions_mut().insert(Limits {
-        timeout,
-        ..Limits::default()
-    });
-    Ok(req)
-}
-
-fn invalid_config(name: &str) -> Error {
-    let problem = match name {
-        "UPSTREAM_TIMEOUT_MS" => "not a whole number of milliseconds",
-        "API_TOKEN" => "not a valid header value",
-        _ => "not an absolute http(s) URL (without a query when paths are appended)",
-    };
-    Error::Config {
-        name: name.into(),
-        problem: problem.into(),
-    }
-}
-
 #[cfg(feature = "test-routes")]
 mod test_routes {
     use super::*;
 
     /// `GET /__test/panic`: panics, to test each host's panic handling.
-    #[allow(clippy::panic)]
+    #[expect(clippy::panic, reason = "the point of the route")]
     pub(super) async fn panic<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
         panic!("test route /__test/panic panicked on purpose")
     }
@@ -240,8 +184,9 @@ mod test_routes {
         if !var.ends_with("_URL") {
             return Err(Error::BadRequest(format!("`{var}` does not end in _URL")));
         }
-        let upstream = upstream_request(ctx.config(), var, "")?;
-        let (_, body) = fetch_json(&ctx, upstream).await?;
+        let uri = upstream::url(ctx.config(), var, "")?;
+        let call = upstream::request(ctx.config(), Method::GET, uri, None)?;
+        let (_, body) = upstream::fetch_json::<Value>(ctx.client(), call).await?;
         json::response(StatusCode::OK, &body)
     }
 }

@@ -1,30 +1,37 @@
-//! The HTTP/1.1 server: one current-thread tokio runtime per core, each with
-//! its own app and host (handlers need not be `Send`), all accepting on one
-//! listening socket, with graceful shutdown.
+//! The entry points and the HTTP/1.1 server: [`main!`](crate::main),
+//! [`run`], [`serve`] (one request), and [`Server`]: one current-thread tokio
+//! runtime per core, each with its own app and host (handlers need not be
+//! `Send`), all accepting on one listening socket, with graceful shutdown.
 
 use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
+use anyedge_core::adapter::{self, AdapterHost};
 use anyedge_core::logging::{self, LevelFilter};
-use anyedge_core::{Error, Request, Response, Router};
-use bytes::{Buf, Bytes};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use anyedge_core::{Bytes, Host, Router};
+use futures_util::FutureExt;
+use http_body_util::Full;
+use hyper::body::{Body, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
 
-use crate::{NativeHost, StderrLogger};
+use crate::convert::{request_from_hyper, response_to_hyper};
+use crate::{NativeClient, NativeConfig, NativeHost, NativeLogger};
+
+/// The variable [`run`] reads the listen address from.
+pub const ADDR_VAR: &str = "ANYEDGE_ADDR";
+
+/// The listen address when [`ADDR_VAR`] is not set.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 
 /// How long in-flight requests may run after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Options for [`Server::bind`] and [`crate::run`].
+/// Options for [`Server::bind`].
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     /// Serving threads (default: available cores).
@@ -37,12 +44,39 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            log_level: std::env::var("LOG_LEVEL")
-                .ok()
-                .and_then(|l| logging::parse_level(&l))
-                .unwrap_or(LevelFilter::Info),
+            log_level: adapter::log_level(&NativeConfig::new()),
         }
     }
+}
+
+/// A [`NativeHost`] over the environment with `config`'s defaults.
+pub fn host(config: NativeConfig) -> std::io::Result<NativeHost> {
+    let client = NativeClient::new().map_err(std::io::Error::other)?;
+    Ok(AdapterHost::new(client, NativeLogger, config))
+}
+
+/// Serves the app `make_app` builds (once per serving thread) on
+/// [`ADDR_VAR`] (default [`DEFAULT_ADDR`]) until Ctrl-C or SIGTERM, with a
+/// [`NativeHost`] over the environment and default [`ServeOptions`]. Prints
+/// the address it listens on. What [`main!`](crate::main) calls.
+pub fn run<F>(make_app: F) -> std::io::Result<()>
+where
+    F: Fn() -> Router<NativeHost> + Send + Sync + 'static,
+{
+    let text = std::env::var(ADDR_VAR).unwrap_or_else(|_| DEFAULT_ADDR.into());
+    let addr: SocketAddr = text.parse().map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{ADDR_VAR} `{text}` is not HOST:PORT: {e}"),
+        )
+    })?;
+    let server = Server::bind(addr, ServeOptions::default())
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+    eprintln!("anyedge listening on http://{}", server.local_addr()?);
+    let client = NativeClient::new().map_err(std::io::Error::other)?;
+    server.run(make_app, move || {
+        AdapterHost::new(client.clone(), NativeLogger, NativeConfig::new())
+    })
 }
 
 /// A bound server; [`Server::run`] serves until Ctrl-C or SIGTERM (or until
@@ -66,19 +100,22 @@ impl Server {
     }
 
     /// Serves until Ctrl-C or SIGTERM, then drains in-flight requests.
-    pub fn run<F, H>(self, make_app: F, make_host: H) -> std::io::Result<()>
+    /// `make_app` and `make_host` run once on each serving thread.
+    pub fn run<H, F, M>(self, make_app: F, make_host: M) -> std::io::Result<()>
     where
-        F: Fn() -> Router<NativeHost> + Send + Sync + 'static,
-        H: Fn() -> NativeHost + Send + Sync + 'static,
+        H: Host,
+        F: Fn() -> Router<H> + Send + Sync + 'static,
+        M: Fn() -> H + Send + Sync + 'static,
     {
         self.run_until(make_app, make_host, shutdown_signal())
     }
 
     /// Serves until `stop` completes, then drains in-flight requests.
-    pub fn run_until<F, H, S>(self, make_app: F, make_host: H, stop: S) -> std::io::Result<()>
+    pub fn run_until<H, F, M, S>(self, make_app: F, make_host: M, stop: S) -> std::io::Result<()>
     where
-        F: Fn() -> Router<NativeHost> + Send + Sync + 'static,
-        H: Fn() -> NativeHost + Send + Sync + 'static,
+        H: Host,
+        F: Fn() -> Router<H> + Send + Sync + 'static,
+        M: Fn() -> H + Send + Sync + 'static,
         S: Future<Output = ()>,
     {
         let (tx, rx) = watch::channel(false);
@@ -127,10 +164,10 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn worker(
+fn worker<H: Host>(
     listener: std::net::TcpListener,
-    make_app: &(dyn Fn() -> Router<NativeHost> + Send + Sync),
-    make_host: &(dyn Fn() -> NativeHost + Send + Sync),
+    make_app: &(dyn Fn() -> Router<H> + Send + Sync),
+    make_host: &(dyn Fn() -> H + Send + Sync),
     mut stop: watch::Receiver<bool>,
     level: LevelFilter,
 ) -> std::io::Result<()> {
@@ -138,7 +175,7 @@ fn worker(
         .enable_all()
         .build()?;
     let local = tokio::task::LocalSet::new();
-    logging::install(StderrLogger, level);
+    logging::install(NativeLogger, level);
     let app = Rc::new(make_app());
     let host = Rc::new(make_host());
     local.block_on(&rt, async move {
@@ -169,19 +206,16 @@ fn worker(
     })
 }
 
-async fn serve_connection(
+async fn serve_connection<H: Host>(
     stream: tokio::net::TcpStream,
-    app: Rc<Router<NativeHost>>,
-    host: Rc<NativeHost>,
+    app: Rc<Router<H>>,
+    host: Rc<H>,
     mut stop: watch::Receiver<bool>,
 ) {
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let app = app.clone();
         let host = host.clone();
-        async move {
-            let res = handle(&app, host, req).await;
-            Ok::<_, std::convert::Infallible>(res.map(Full::new))
-        }
+        async move { Ok::<_, std::convert::Infallible>(serve(&app, host, req).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -196,86 +230,27 @@ async fn serve_connection(
     }
 }
 
-/// Reads the body within the app's limit, runs the app, and turns a panic
-/// into a 500 problem (the thread and its other connections keep serving).
-async fn handle(
-    app: &Router<NativeHost>,
-    host: Rc<NativeHost>,
-    req: hyper::Request<Incoming>,
-) -> Response {
-    let limit = app.body_limit();
-    let (parts, body) = req.into_parts();
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large(body, limit).await;
-    }
-    let mut body = std::pin::pin!(body);
-    let mut buf = Vec::new();
-    let body = loop {
-        match body.as_mut().frame().await {
-            None => break Bytes::from(buf),
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    if buf.len() + data.len() > limit {
-                        return too_large(body, limit).await;
-                    }
-                    buf.extend_from_slice(&data);
-                }
-            }
-            Some(Err(e)) => {
-                return Error::BadRequest(format!("could not read the request body: {e}"))
-                    .to_response();
-            }
-        }
-    };
-    let req = Request::from_parts(parts, body);
-    match CatchUnwind(Box::pin(app.handle(req, host))).await {
-        Ok(res) => res,
-        Err(()) => {
-            log::error!(target: "anyedge", "a handler panicked; answered 500");
-            Error::Internal("the handler panicked".into()).to_response()
-        }
-    }
-}
-
-/// Largest oversized upload read (and discarded) before answering 413, so
-/// that clients which write the whole body before reading get the answer
-/// instead of a broken pipe. Past it, the 413 is sent and the connection closed.
-const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
-
-/// Drains up to [`DRAIN_LIMIT`] of `body`, then answers 413.
-async fn too_large<B>(body: B, limit: usize) -> Response
+/// Serves one request with `router` on `host`: reads the body within the
+/// router's limit, runs the router, and turns a panic into a 500 problem
+/// (the thread and its other connections keep serving). For your own hyper
+/// server; [`Server`] calls it for every request.
+pub async fn serve<H, B>(
+    router: &Router<H>,
+    host: Rc<H>,
+    req: hyper::Request<B>,
+) -> hyper::Response<Full<Bytes>>
 where
-    B: hyper::body::Body,
+    H: Host,
+    B: Body + Unpin,
+    B::Error: Into<crate::convert::BoxError>,
 {
-    let mut body = std::pin::pin!(body);
-    let mut drained = 0usize;
-    while drained <= DRAIN_LIMIT {
-        match body.as_mut().frame().await {
-            Some(Ok(frame)) => {
-                drained += frame.data_ref().map_or(0, |d| d.remaining());
-            }
-            _ => break,
-        }
-    }
-    Error::PayloadTooLarge { limit }.to_response()
-}
-
-/// Polls a boxed future, turning a panic into `Err(())`.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, ()>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let fut = self.0.as_mut();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        }
-    }
+    let req = request_from_hyper(req, router.body_limit()).await;
+    let res = AssertUnwindSafe(adapter::respond(router, host, req))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            log::error!(target: "anyedge", "a handler panicked; answered 500");
+            adapter::panic_response()
+        });
+    response_to_hyper(res)
 }

@@ -2,24 +2,23 @@
 //! test: nothing is asserted about time). Run it in release mode:
 //!
 //! ```text
-//! cargo test --release -p anyedge-core --features transform,testing \
+//! cargo test --release -p anyedge-reference \
 //!     --test transform_cost -- --ignored --nocapture
 //! ```
 //!
 //! For each route of the embedded `anyedge.toml`, with a scripted upstream:
-//! - `parse`: `Routes::embedded()` (TOML parse and checks, no filter compiled);
+//! - `parse`: `anyedge_reference::transform_routes()` (TOML parse and checks, no filter compiled);
 //! - `cold`: a new instance's first request: parse, install, compile the
 //!   route's filters, run them (what a Fastly instance pays on every request);
 //! - `warm`: a later request on the same instance (filters already compiled);
 //! - `compile` ≈ cold − warm − parse.
 #![cfg(feature = "transform")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(clippy::unwrap_used, clippy::panic, reason = "a measurement")]
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyedge_core::testing::{MemoryConfig, ScriptedClient, TestHost};
-use anyedge_core::transform::Routes;
 use anyedge_core::Router;
 
 const USERS: &str = r#"{"total":3,"users":[
@@ -96,7 +95,7 @@ fn transform_cost_table() {
         (0..N)
             .map(|_| {
                 let t = Instant::now();
-                let routes = Routes::embedded().unwrap();
+                let routes = anyedge_reference::transform_routes().unwrap();
                 let d = t.elapsed();
                 drop(routes);
                 d
@@ -106,7 +105,7 @@ fn transform_cost_table() {
     println!();
     println!("| route | parse (whole file) | cold request | warm request | ≈ compile |");
     println!("|---|---:|---:|---:|---:|");
-    let names: Vec<String> = Routes::embedded()
+    let names: Vec<String> = anyedge_reference::transform_routes()
         .unwrap()
         .names()
         .map(str::to_owned)
@@ -119,7 +118,7 @@ fn transform_cost_table() {
                 let (req, answer) = request(&name);
                 let host = Rc::new(host(answer, 2));
                 let t = Instant::now();
-                let router = Routes::embedded()
+                let router = anyedge_reference::transform_routes()
                     .unwrap()
                     .install(Router::<TestHost>::new());
                 let res = router.handle(req, Rc::clone(&host)).await;
