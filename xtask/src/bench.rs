@@ -232,11 +232,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if opts.write {
         write_doc(&out)?;
     }
-    let failed: Vec<&str> = budgets
-        .iter()
-        .filter(|b| b.budgeted && !b.pass)
-        .map(|b| b.what.as_str())
-        .collect();
+    let failed: Vec<&str> =
+        budgets.iter().filter(|b| b.budgeted && !b.pass).map(|b| b.what.as_str()).collect();
     if !failed.is_empty() {
         bail!("budgets failed: {}", failed.join("; "));
     }
@@ -251,9 +248,7 @@ fn machine() -> String {
         .find_map(|l| l.strip_prefix("model name"))
         .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
         .unwrap_or_else(|| "unknown CPU".into());
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     format!("{cpus} × {model} (shared; compare ratios, not absolute numbers)")
 }
 
@@ -308,24 +303,14 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
             HTTP,
             h[2],
         ),
-        (
-            "Fastly, whole reference app (health, greet, items)",
-            freference,
-            FASTLY,
-            fb,
-        ),
+        ("Fastly, whole reference app (health, greet, items)", freference, FASTLY, fb),
         (
             "Cloudflare, reference Worker as shipped (+ jq transform routes): wasm + shim",
             full[2],
             HTTP,
             h[2],
         ),
-        (
-            "Fastly, reference app binary as shipped (+ jq transform routes)",
-            ffull,
-            FASTLY,
-            fb,
-        ),
+        ("Fastly, reference app binary as shipped (+ jq transform routes)", ffull, FASTLY, fb),
     ];
     doc.push_str(
         "### 1. Size\n\n\
@@ -354,19 +339,9 @@ fn sizes(art: &build::Artifacts, doc: &mut String, budgets: &mut Vec<Budget>) ->
     }
     doc.push('\n');
     for (what, x, y, budgeted) in [
-        (
-            "Cloudflare wasm + shim vs `http` baseline",
-            a[2],
-            h[2],
-            true,
-        ),
+        ("Cloudflare wasm + shim vs `http` baseline", a[2], h[2], true),
         ("Fastly wasm", fa, fb, true),
-        (
-            "Cloudflare wasm + shim vs web_sys baseline",
-            a[2],
-            b[2],
-            false,
-        ),
+        ("Cloudflare wasm + shim vs web_sys baseline", a[2], b[2], false),
     ] {
         let ratio = x.1 as f64 / y.1.max(1) as f64;
         budgets.push(Budget {
@@ -466,11 +441,7 @@ fn greet(
         ),
     ];
     for (runtime, start, apps, port) in runtimes {
-        if opts
-            .runtime
-            .as_ref()
-            .is_some_and(|r| !runtime.eq_ignore_ascii_case(r))
-        {
+        if opts.runtime.as_ref().is_some_and(|r| !runtime.eq_ignore_ascii_case(r)) {
             continue;
         }
         step(&format!("bench: POST /greet on {runtime}"));
@@ -497,9 +468,8 @@ fn greet(
             svc.check_alive()?;
         }
         // anyedge ÷ each baseline: median of the per-round ratios, and their range.
-        let ratios: Vec<(f64, f64, f64)> = (1..stats.len())
-            .map(|j| load::round_ratios(&stats[0], &stats[j]))
-            .collect();
+        let ratios: Vec<(f64, f64, f64)> =
+            (1..stats.len()).map(|j| load::round_ratios(&stats[0], &stats[j])).collect();
         for (i, ((app, _), s)) in named.iter().zip(&stats).enumerate() {
             let vs = if i == 0 {
                 ratios
@@ -595,16 +565,8 @@ fn heavy(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {
     for (name, dir, port) in contenders {
         services.push(servers::start_workerd(name, dir, port)?);
     }
-    let sizes: [(&str, usize); 3] = [
-        ("100 KB", 100_000),
-        ("1 MB", 1_000_000),
-        ("5 MB", 5_000_000),
-    ];
-    let secs = if opts.quick {
-        opts.secs
-    } else {
-        opts.secs * 0.75
-    };
+    let sizes: [(&str, usize); 3] = [("100 KB", 100_000), ("1 MB", 1_000_000), ("5 MB", 5_000_000)];
+    let secs = if opts.quick { opts.secs } else { opts.secs * 0.75 };
     doc.push_str(&format!(
         "### 3. Heavy JSON on workerd\n\n\
          `POST /transform`: parse an array of records, keep those with `active: true`, answer \
@@ -652,10 +614,8 @@ fn heavy(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> {
         if Some(projected(&res.body)?) != reference {
             bail!("/transform-floor answers a different transform of the {label} payload");
         }
-        let mut named: Vec<(&str, SocketAddr, &Shot)> = contenders
-            .iter()
-            .map(|(n, _, p)| (*n, servers::addr(*p), &shot))
-            .collect();
+        let mut named: Vec<(&str, SocketAddr, &Shot)> =
+            contenders.iter().map(|(n, _, p)| (*n, servers::addr(*p), &shot)).collect();
         named.push((
             "anyedge, plain serde_json::from_slice",
             servers::addr(contenders[0].2),
@@ -729,31 +689,10 @@ fn startup(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> 
     let cases: [(&str, &str, Starter, &Path, &Shot, u16); 6] = [
         ("workerd", "anyedge", w, &art.cf_anyedge, &greet, 19121),
         ("workerd", "baseline", w, &art.cf_baseline, &greet, 19122),
-        (
-            "workerd",
-            "plain JavaScript (/transform)",
-            w,
-            &art.js_plain,
-            &transform,
-            19123,
-        ),
-        (
-            "workerd",
-            "Hono (/transform)",
-            w,
-            &art.js_hono,
-            &transform,
-            19124,
-        ),
+        ("workerd", "plain JavaScript (/transform)", w, &art.js_plain, &transform, 19123),
+        ("workerd", "Hono (/transform)", w, &art.js_hono, &transform, 19124),
         ("Viceroy", "anyedge", v, &art.fastly_anyedge, &greet, 19125),
-        (
-            "Viceroy",
-            "baseline",
-            v,
-            &art.fastly_baseline,
-            &greet,
-            19126,
-        ),
+        ("Viceroy", "baseline", v, &art.fastly_baseline, &greet, 19126),
     ];
     let mut times: Vec<Vec<f64>> = cases.iter().map(|_| Vec::new()).collect();
     for _ in 0..opts.startup_runs.max(1) {
@@ -777,11 +716,7 @@ fn startup(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> 
     );
     let medians: Vec<f64> = times.into_iter().map(median).collect();
     for (i, (runtime, app, ..)) in cases.iter().enumerate() {
-        let base = if *runtime == "workerd" {
-            medians[1]
-        } else {
-            medians[5]
-        };
+        let base = if *runtime == "workerd" { medians[1] } else { medians[5] };
         let _ = writeln!(
             doc,
             "| {runtime} | {app} | {:.0} | {:.2}× |",
@@ -806,9 +741,7 @@ fn startup(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> 
                 "\nV8 (Node {}) `WebAssembly.compile` + instantiate (stub imports) of the Fastly \
                  modules, median of {} interleaved runs:\n\n\
                  | module | compile ms | instantiate ms |\n|---|---:|---:|\n",
-                util::output(util::cmd("node").arg("--version"))
-                    .unwrap_or_default()
-                    .trim(),
+                util::output(util::cmd("node").arg("--version")).unwrap_or_default().trim(),
                 (opts.startup_runs * 3).max(5)
             );
             for (line, name) in text.lines().zip(["anyedge (Fastly)", "baseline (Fastly)"]) {
@@ -819,12 +752,8 @@ fn startup(opts: &Opts, art: &build::Artifacts, doc: &mut String) -> Result<()> 
                         .map(|x| format!("{x:.2}"))
                         .unwrap_or_else(|| "-".into())
                 };
-                let _ = writeln!(
-                    doc,
-                    "| {name} | {} | {} |",
-                    ms("compile_ms"),
-                    ms("instantiate_ms")
-                );
+                let _ =
+                    writeln!(doc, "| {name} | {} | {} |", ms("compile_ms"), ms("instantiate_ms"));
             }
         }
         Err(e) => eprintln!("node start-up timing skipped: {e:#}"),
@@ -861,11 +790,7 @@ fn criterion(opts: &Opts, doc: &mut String) -> Result<()> {
     ] {
         let a = mbps(&dir.join(group).join("anyedge"))?;
         let f = mbps(&dir.join(group).join("serde_json"))?;
-        let _ = writeln!(
-            doc,
-            "| {label} | {a:.0} | {f:.0} | {:.2}× |",
-            a / f.max(1e-9)
-        );
+        let _ = writeln!(doc, "| {label} | {a:.0} | {f:.0} | {:.2}× |", a / f.max(1e-9));
     }
     doc.push('\n');
     Ok(())

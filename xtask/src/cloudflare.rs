@@ -55,10 +55,7 @@ impl Runtime for Cloudflare {
                 "--target",
                 "wasm32-unknown-unknown",
             ])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                &tools.test_runner,
-            ))?;
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &tools.test_runner))?;
 
         step("examples/cloudflare-custom: its own router through anyedge_cloudflare::serve");
         tools.worker_build("examples/cloudflare-custom", &out_dir("custom"), &[])?;
@@ -104,11 +101,7 @@ pub(crate) fn wrangler_dev(
             .args(["--ip", "127.0.0.1", "--port", &addr.port().to_string()])
             .args(["--persist-to"])
             .arg(state)
-            .args([
-                "--show-interactive-dev-session=false",
-                "--log-level",
-                "info",
-            ])
+            .args(["--show-interactive-dev-session=false", "--log-level", "info"])
             .envs(offline_env()),
     )?;
     util::wait_for_port(&mut svc, addr, Duration::from_secs(120))?;
@@ -122,11 +115,7 @@ fn out_dir(name: &str) -> PathBuf {
 
 /// Environment that keeps wrangler offline and quiet.
 fn offline_env() -> [(&'static str, &'static str); 3] {
-    [
-        ("CI", "true"),
-        ("WRANGLER_SEND_METRICS", "false"),
-        ("CLOUDFLARE_CF_FETCH_ENABLED", "false"),
-    ]
+    [("CI", "true"), ("WRANGLER_SEND_METRICS", "false"), ("CLOUDFLARE_CF_FETCH_ENABLED", "false")]
 }
 
 /// `wrangler` from node_modules, offline, with the pinned tools on `PATH`-free env vars.
@@ -182,11 +171,7 @@ impl Tools {
                 bail!("{} is missing; run `npm ci`", bin.display());
             }
         }
-        Ok(Tools {
-            worker_build,
-            wasm_bindgen,
-            test_runner,
-        })
+        Ok(Tools { worker_build, wasm_bindgen, test_runner })
     }
 
     /// The variables that make worker-build use local tools (it downloads them otherwise).
@@ -201,10 +186,7 @@ impl Tools {
     pub(crate) fn worker_build(&self, krate: &str, out: &Path, cargo_args: &[&str]) -> Result<()> {
         let mut c = cmd(&self.worker_build);
         self.apply_env(&mut c);
-        c.args(["--release", "--out-dir"])
-            .arg(out)
-            .arg(root().join(krate))
-            .args(cargo_args);
+        c.args(["--release", "--out-dir"]).arg(out).arg(root().join(krate)).args(cargo_args);
         run(&mut c)
     }
 }
@@ -243,11 +225,7 @@ fn check_lock_pin() -> Result<()> {
 fn report_size(what: &str, dir: &Path) -> Result<()> {
     let wasm = dir.join("index_bg.wasm");
     let raw = std::fs::read(&wasm).with_context(|| format!("read {}", wasm.display()))?;
-    let gz = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(&wasm)
-        .output()
-        .context("run gzip")?;
+    let gz = Command::new("gzip").args(["-9", "-c"]).arg(&wasm).output().context("run gzip")?;
     if !gz.status.success() {
         bail!("gzip {} failed", wasm.display());
     }

@@ -57,10 +57,7 @@ pub(crate) fn load(dir: &Path) -> Result<Vec<Case>> {
         let text = std::fs::read_to_string(&file)?;
         let list: Vec<Value> = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a JSON array of cases", file.display()))?;
-        let short = file
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let short = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
         for v in list {
             let name = v["name"]
                 .as_str()
@@ -93,12 +90,7 @@ fn body_of(request: &Value) -> Result<Vec<u8>> {
     if let Some(r) = request.get("body_repeat") {
         let text = r["text"].as_str().unwrap_or("");
         let times = r["times"].as_u64().unwrap_or(0) as usize;
-        let mut body = r
-            .get("prefix")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .as_bytes()
-            .to_vec();
+        let mut body = r.get("prefix").and_then(Value::as_str).unwrap_or("").as_bytes().to_vec();
         body.extend_from_slice(text.repeat(times).as_bytes());
         if let Some(suffix) = r.get("suffix").and_then(Value::as_str) {
             body.extend_from_slice(suffix.as_bytes());
@@ -114,11 +106,7 @@ pub(crate) fn play(addr: SocketAddr, case: &Case) -> Result<()> {
     let path = case.request["path"].as_str().unwrap_or("/");
     let headers: Vec<(String, String)> = case.request["headers"]
         .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
         .unwrap_or_default();
     let body = body_of(&case.request)?;
     let res = http::send(addr, method, path, &headers, &body, Duration::from_secs(20))?;
@@ -137,10 +125,7 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
         }
     }
     if let Some(list) = expect["status_one_of"].as_array() {
-        if !list
-            .iter()
-            .any(|s| s.as_u64() == Some(u64::from(res.status)))
-        {
+        if !list.iter().any(|s| s.as_u64() == Some(u64::from(res.status))) {
             bail!(
                 "status {} (expected one of {expect}); body: {shown}",
                 res.status,
@@ -178,20 +163,14 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
     if let Some(want) = expect.get("json_subset").and_then(Value::as_object) {
         for (k, v) in want {
             if got.get(k) != Some(v) {
-                bail!(
-                    "body member {k}: {:?} (expected {v}); body: {shown}",
-                    got.get(k)
-                );
+                bail!("body member {k}: {:?} (expected {v}); body: {shown}", got.get(k));
             }
         }
     }
     if let Some(want) = expect.get("json_pointers").and_then(Value::as_object) {
         for (pointer, v) in want {
             if got.pointer(pointer) != Some(v) {
-                bail!(
-                    "{pointer}: {:?} (expected {v}); body: {shown}",
-                    got.pointer(pointer)
-                );
+                bail!("{pointer}: {:?} (expected {v}); body: {shown}", got.pointer(pointer));
             }
         }
     }
@@ -212,11 +191,7 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
             bail!("problem type {} (expected {want_type})", got["type"]);
         }
         if got["status"] != res.status {
-            bail!(
-                "problem status {} but HTTP status {}",
-                got["status"],
-                res.status
-            );
+            bail!("problem status {} but HTTP status {}", got["status"], res.status);
         }
         if !got["title"].is_string() || !got["detail"].is_string() {
             bail!("problem lacks title or detail: {shown}");

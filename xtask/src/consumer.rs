@@ -23,20 +23,10 @@ fn dir() -> PathBuf {
 /// Sends `POST /quote` and checks the answer.
 fn one_request(runtime: &str, addr: SocketAddr) -> Result<()> {
     let headers = [("content-type".to_owned(), "application/json".to_owned())];
-    let res = http::send(
-        addr,
-        "POST",
-        "/quote",
-        &headers,
-        BODY,
-        Duration::from_secs(20),
-    )?;
+    let res = http::send(addr, "POST", "/quote", &headers, BODY, Duration::from_secs(20))?;
     let body = String::from_utf8_lossy(&res.body);
     if res.status != 200 || body != EXPECTED {
-        bail!(
-            "[{runtime}] consumer POST /quote: {} {body} (expected 200 {EXPECTED})",
-            res.status
-        );
+        bail!("[{runtime}] consumer POST /quote: {} {body} (expected 200 {EXPECTED})", res.status);
     }
     eprintln!("  ok   [{runtime}] consumer POST /quote → 200 {body}");
     Ok(())

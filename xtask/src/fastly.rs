@@ -66,10 +66,13 @@ impl Runtime for Fastly {
             .current_dir(&example)
             .env("CARGO_TARGET_DIR", &example_target)
             .args(["test", "--quiet"]))?;
-        run(cargo()
-            .current_dir(&example)
-            .env("CARGO_TARGET_DIR", &example_target)
-            .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"]))?;
+        run(cargo().current_dir(&example).env("CARGO_TARGET_DIR", &example_target).args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+        ]))?;
 
         step("reference app's Fastly wasm with test routes (for serve)");
         build_release(&["--features", "test-routes"])?;
@@ -154,16 +157,19 @@ fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
 fn adapter_tests(viceroy: &Path, config: &Path) -> Result<()> {
     crate::start_upstream(ADAPTER_UPSTREAM)?;
     let runner = format!("{} run -C {} --", viceroy.display(), config.display());
-    run(cargo()
-        .env("CARGO_TARGET_WASM32_WASIP1_RUNNER", runner)
-        .args(["test", "-p", "anyedge-fastly", "--target", "wasm32-wasip1"]))
+    run(cargo().env("CARGO_TARGET_WASM32_WASIP1_RUNNER", runner).args([
+        "test",
+        "-p",
+        "anyedge-fastly",
+        "--target",
+        "wasm32-wasip1",
+    ]))
 }
 
 /// Prints the size of `wasm`, raw and gzip -9.
 fn print_size(wasm: &Path) -> Result<()> {
-    let raw = std::fs::metadata(wasm)
-        .with_context(|| format!("{} was not built", wasm.display()))?
-        .len();
+    let raw =
+        std::fs::metadata(wasm).with_context(|| format!("{} was not built", wasm.display()))?.len();
     let gz = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(wasm)

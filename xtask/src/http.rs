@@ -29,10 +29,7 @@ pub(crate) struct RawResponse {
 
 impl RawResponse {
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Whether `name`'s comma-separated values include `token` (any case).
@@ -153,13 +150,7 @@ struct Wire {
 
 impl Wire {
     fn new(stream: TcpStream, reset_is_end: bool) -> Wire {
-        Wire {
-            stream,
-            buf: Vec::new(),
-            scratch: vec![0; 64 * 1024],
-            received: 0,
-            reset_is_end,
-        }
+        Wire { stream, buf: Vec::new(), scratch: vec![0; 64 * 1024], received: 0, reset_is_end }
     }
 
     /// Reads what is available into `buf`; `false` at the end of the stream.
@@ -250,10 +241,9 @@ impl Wire {
             .rfind(|c| !c.is_empty())
             .is_some_and(|c| c.eq_ignore_ascii_case("chunked"));
         let length = match res.header("content-length") {
-            Some(v) => Some(
-                v.parse::<usize>()
-                    .with_context(|| format!("bad content-length `{v}`"))?,
-            ),
+            Some(v) => {
+                Some(v.parse::<usize>().with_context(|| format!("bad content-length `{v}`"))?)
+            }
             None => None,
         };
         if head_only || res.status == 204 || res.status == 304 {
@@ -262,10 +252,7 @@ impl Wire {
         } else if let Some(n) = length {
             while self.buf.len() < n {
                 if !self.fill()? {
-                    bail!(
-                        "connection closed after {} of {n} body bytes",
-                        self.buf.len()
-                    );
+                    bail!("connection closed after {} of {n} body bytes", self.buf.len());
                 }
             }
             res.body = self.buf.drain(..n).collect();
@@ -394,10 +381,7 @@ mod tests {
               5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: t\r\n\r\n",
         )?;
         let res = send(chunked, "GET", "/", &[], b"", SECS)?;
-        assert_eq!(
-            (res.status, res.body.as_slice()),
-            (200, &b"hello world"[..])
-        );
+        assert_eq!((res.status, res.body.as_slice()), (200, &b"hello world"[..]));
         assert_eq!(Conn::new(chunked).request("GET", "/", "", b"")?, (200, 11));
         let until_close = scripted(b"HTTP/1.0 203 Whatever\r\nx: y\r\n\r\nto the end")?;
         let res = send(until_close, "GET", "/", &[], b"", SECS)?;

@@ -302,13 +302,7 @@ pub(crate) fn run(
 /// Resident memory of process `pid` in KiB (Linux), or `None`.
 pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -334,11 +328,8 @@ mod tests {
     #[test]
     fn counts_requests_and_wrong_statuses() -> Result<()> {
         let addr = anyedge_test_upstream::spawn("127.0.0.1:0")?;
-        let shots = [
-            get("/hello", 200),
-            get("/status/503", 503),
-            Shot::post_json("/echo", b"{}".to_vec()),
-        ];
+        let shots =
+            [get("/hello", 200), get("/status/503", 503), Shot::post_json("/echo", b"{}".to_vec())];
         let mut ticks = 0;
         let s = run_for(addr, &shots, 4, Duration::from_millis(1500), || ticks += 1);
         assert!(s.requests > 30, "{} requests", s.requests);
@@ -346,19 +337,11 @@ mod tests {
         assert!(ticks >= 1);
         // Keep-alive without a delayed ACK per request (40 ms or more each).
         assert!(s.percentile(0.5) < 35.0, "p50 {} ms", s.percentile(0.5));
-        let wrong = run_for(
-            addr,
-            &[get("/nope", 200)],
-            1,
-            Duration::from_millis(200),
-            || {},
-        );
+        let wrong = run_for(addr, &[get("/nope", 200)], 1, Duration::from_millis(200), || {});
         assert!(wrong.requests > 0);
         assert_eq!(wrong.wrong_status, wrong.requests);
         assert_eq!(wrong.errors(), wrong.requests);
-        assert!(wrong
-            .first_error
-            .is_some_and(|e| e.contains("GET /nope → 404 (expected 200)")));
+        assert!(wrong.first_error.is_some_and(|e| e.contains("GET /nope → 404 (expected 200)")));
         Ok(())
     }
 

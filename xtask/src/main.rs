@@ -56,11 +56,7 @@ pub(crate) trait Runtime {
 }
 
 fn runtimes() -> Vec<Box<dyn Runtime>> {
-    vec![
-        Box::new(native::Native),
-        Box::new(cloudflare::Cloudflare),
-        Box::new(fastly::Fastly),
-    ]
+    vec![Box::new(native::Native), Box::new(cloudflare::Cloudflare), Box::new(fastly::Fastly)]
 }
 
 fn main() {
@@ -95,10 +91,8 @@ fn real_main() -> Result<()> {
             Ok(())
         }
         Some("conformance") => {
-            let addr: SocketAddr = args
-                .get(1)
-                .context("usage: cargo xtask conformance HOST:PORT")?
-                .parse()?;
+            let addr: SocketAddr =
+                args.get(1).context("usage: cargo xtask conformance HOST:PORT")?.parse()?;
             let cases = conformance::load(&util::root().join("conformance/cases"))?;
             let (_, failed) = conformance::run_all("remote", addr, &cases);
             if failed > 0 {
@@ -153,10 +147,7 @@ fn memory_flat(start_kib: u64, end_kib: u64) -> bool {
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Starts the test upstream in this process on `addr`, once per address:
@@ -246,11 +237,7 @@ fn e2e(rt: &dyn Runtime) -> Result<Row> {
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     if logged.contains(conformance::CANARY) {
         failed += 1;
-        eprintln!(
-            "  FAIL [{}] the canary secret appears in {}",
-            rt.name(),
-            log.display()
-        );
+        eprintln!("  FAIL [{}] the canary secret appears in {}", rt.name(), log.display());
     } else {
         passed += 1;
         eprintln!(
@@ -285,10 +272,9 @@ fn print_table(rows: &[Row]) {
             None => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
         };
         let memory = match r.memory {
-            Some((a, b)) => format!(
-                "{a} → {b} ({})",
-                if memory_flat(a, b) { "flat" } else { "growing" }
-            ),
+            Some((a, b)) => {
+                format!("{a} → {b} ({})", if memory_flat(a, b) { "flat" } else { "growing" })
+            }
             None => "-".into(),
         };
         println!(
@@ -304,14 +290,7 @@ fn test_all() -> Result<()> {
 
     step("format and lints");
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
 
     step("unit, integration and doc tests (host)");
     run(cargo().args(["test", "--workspace"]))?;
@@ -323,10 +302,7 @@ fn test_all() -> Result<()> {
 
     step("the wasm adapters and the reference app's wasm targets pass clippy");
     for (target, krates) in [
-        (
-            "wasm32-unknown-unknown",
-            ["anyedge-cloudflare", "anyedge-reference-worker"],
-        ),
+        ("wasm32-unknown-unknown", ["anyedge-cloudflare", "anyedge-reference-worker"]),
         ("wasm32-wasip1", ["anyedge-fastly", "anyedge-reference"]),
     ] {
         let mut c = cargo();
@@ -350,10 +326,8 @@ fn test_all() -> Result<()> {
             c.args(["--target", target]);
         }
         let tree = util::output(&mut c)?;
-        let pulled: Vec<&str> = tree
-            .lines()
-            .filter(|l| l.contains(" jaq-") || l.contains(" toml "))
-            .collect();
+        let pulled: Vec<&str> =
+            tree.lines().filter(|l| l.contains(" jaq-") || l.contains(" toml ")).collect();
         if !pulled.is_empty() {
             bail!(
                 "{krate} ({target}) pulls in the transform stack by default:\n{}",

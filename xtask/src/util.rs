@@ -35,9 +35,7 @@ pub(crate) fn cargo() -> Command {
 /// Runs `c`, echoing it; fails on a non-zero exit.
 pub(crate) fn run(c: &mut Command) -> Result<()> {
     eprintln!("$ {}", show(c));
-    let status = c
-        .status()
-        .with_context(|| format!("could not start `{}`", show(c)))?;
+    let status = c.status().with_context(|| format!("could not start `{}`", show(c)))?;
     if !status.success() {
         bail!("`{}` failed with {status}", show(c));
     }
@@ -155,25 +153,14 @@ impl Service {
         use std::os::unix::process::CommandExt;
         let dir = root().join("target/e2e-logs");
         std::fs::create_dir_all(&dir)?;
-        let file_name: String = name
-            .chars()
-            .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
-            .collect();
+        let file_name: String =
+            name.chars().map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' }).collect();
         let log = dir.join(format!("{file_name}.log"));
         let out = std::fs::File::create(&log)?;
         eprintln!("$ {} &    (output: {})", show(c), log.display());
-        c.process_group(0)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out);
-        let child = c
-            .spawn()
-            .with_context(|| format!("could not start {name}: `{}`", show(c)))?;
-        Ok(Service {
-            name: name.to_owned(),
-            child,
-            log,
-        })
+        c.process_group(0).stdin(Stdio::null()).stdout(out.try_clone()?).stderr(out);
+        let child = c.spawn().with_context(|| format!("could not start {name}: `{}`", show(c)))?;
+        Ok(Service { name: name.to_owned(), child, log })
     }
 
     /// Its process id (also its process group's).
@@ -245,10 +232,7 @@ pub(crate) fn wait_for_port(
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!(
-                "{} did not listen on {addr} within {timeout:?}",
-                service.name
-            );
+            bail!("{} did not listen on {addr} within {timeout:?}", service.name);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

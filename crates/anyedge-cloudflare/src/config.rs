@@ -33,9 +33,7 @@ mod wasm {
         /// One property read: unlike `Env::var`, a missing binding costs no
         /// error value.
         fn string(&self, name: &str) -> Option<String> {
-            Reflect::get(&self.env, &JsValue::from_str(name))
-                .ok()?
-                .as_string()
+            Reflect::get(&self.env, &JsValue::from_str(name)).ok()?.as_string()
         }
     }
 

@@ -135,10 +135,7 @@ macro_rules! main {
             use $crate::__private::{js_sys, web_sys, Env};
 
             /// The Worker's `fetch` handler.
-            #[expect(
-                unreachable_pub,
-                reason = "exported to JS, whatever the module's visibility"
-            )]
+            #[expect(unreachable_pub, reason = "exported to JS, whatever the module's visibility")]
             #[wasm_bindgen::prelude::wasm_bindgen(js_name = fetch)]
             pub fn fetch(
                 req: web_sys::Request,

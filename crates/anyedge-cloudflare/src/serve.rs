@@ -50,11 +50,8 @@ async fn serve_raw(
     req: &web_sys::Request,
     env: worker::Env,
 ) -> Result<web_sys::Response, JsValue> {
-    let host = Rc::new(AdapterHost::new(
-        CloudflareClient,
-        CloudflareLogger,
-        CloudflareConfig::new(env),
-    ));
+    let host =
+        Rc::new(AdapterHost::new(CloudflareClient, CloudflareLogger, CloudflareConfig::new(env)));
     init_instance(&host);
     let req = request_from_worker(req, router.body_limit()).await;
     let res = adapter::respond(router, host, req).await;
@@ -146,9 +143,7 @@ fn init_instance(host: &CloudflareHost) {
             worker::console_error!("{}", adapter::panic_line(info));
             // The module traps right after this hook: answer what is in flight now.
             let pending = IN_FLIGHT.with(|f| {
-                f.try_borrow_mut()
-                    .map(|mut f| std::mem::take(&mut *f))
-                    .unwrap_or_default()
+                f.try_borrow_mut().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default()
             });
             for (_, resolve) in pending {
                 settle(&resolve, adapter::panic_response());

@@ -76,11 +76,7 @@ fn project(records: &[Record]) -> Vec<Projected<'_>> {
     records
         .iter()
         .filter(|r| r.active)
-        .map(|r| Projected {
-            id: r.id,
-            name: &r.name,
-            total: r.total,
-        })
+        .map(|r| Projected { id: r.id, name: &r.name, total: r.total })
         .collect()
 }
 
@@ -92,22 +88,14 @@ fn greet(c: &mut Criterion) {
     g.bench_function("anyedge", |b| {
         b.iter(|| {
             let input: Greet = json::read(black_box(&req)).unwrap();
-            json::response(
-                StatusCode::OK,
-                &Greeting {
-                    message: format!("Hello, {}!", input.name),
-                },
-            )
-            .unwrap()
+            json::response(StatusCode::OK, &Greeting { message: format!("Hello, {}!", input.name) })
+                .unwrap()
         })
     });
     g.bench_function("serde_json", |b| {
         b.iter(|| {
             let input: Greet = serde_json::from_slice(black_box(body)).unwrap();
-            serde_json::to_vec(&Greeting {
-                message: format!("Hello, {}!", input.name),
-            })
-            .unwrap()
+            serde_json::to_vec(&Greeting { message: format!("Hello, {}!", input.name) }).unwrap()
         })
     });
     g.finish();

@@ -61,11 +61,7 @@ pub struct AdapterHost<C, L, K> {
 impl<C, L, K> AdapterHost<C, L, K> {
     /// A host from its client, logger and config.
     pub fn new(client: C, logger: L, config: K) -> Self {
-        AdapterHost {
-            client,
-            logger,
-            config,
-        }
+        AdapterHost { client, logger, config }
     }
 }
 
@@ -92,13 +88,7 @@ where
 
 /// The `Content-Length` of `headers`, when present and a number.
 pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
+    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// A 413 when `Content-Length` announces more than `limit` bytes: answer
@@ -140,10 +130,7 @@ pub struct BodyBuffer {
 impl BodyBuffer {
     /// An empty buffer of at most `limit` bytes.
     pub fn new(limit: usize) -> Self {
-        BodyBuffer {
-            buf: Vec::new(),
-            limit,
-        }
+        BodyBuffer { buf: Vec::new(), limit }
     }
 
     /// Appends `chunk`, or fails (appending nothing) when the total would
@@ -201,10 +188,7 @@ pub const DEFAULT_LOG_LEVEL: LevelFilter = LevelFilter::Info;
 
 /// The level config [`LOG_LEVEL_VAR`] names, else [`DEFAULT_LOG_LEVEL`].
 pub fn log_level(config: &impl Config) -> LevelFilter {
-    config
-        .var(LOG_LEVEL_VAR)
-        .and_then(|l| logging::parse_level(&l))
-        .unwrap_or(DEFAULT_LOG_LEVEL)
+    config.var(LOG_LEVEL_VAR).and_then(|l| logging::parse_level(&l)).unwrap_or(DEFAULT_LOG_LEVEL)
 }
 
 /// Routes the `log` crate's macros on this thread to `logger`, at the
@@ -250,9 +234,7 @@ impl Deadline {
     /// A deadline `timeout` from now (a day at most).
     pub fn after(timeout: Duration) -> Self {
         let now = Instant::now();
-        let at = now
-            .checked_add(timeout)
-            .unwrap_or(now + Duration::from_secs(86_400));
+        let at = now.checked_add(timeout).unwrap_or(now + Duration::from_secs(86_400));
         Deadline { at, timeout }
     }
 
@@ -374,14 +356,8 @@ mod tests {
             read_to_limit(&body[..], 20_000, || Ok(())).unwrap(),
             Ok(Bytes::from(body.clone()))
         );
-        assert_eq!(
-            read_to_limit(&body[..], 19_999, || Ok(())).unwrap(),
-            Err(OverLimit)
-        );
-        assert_eq!(
-            read_to_limit(&b""[..], 0, || Ok(())).unwrap(),
-            Ok(Bytes::new())
-        );
+        assert_eq!(read_to_limit(&body[..], 19_999, || Ok(())).unwrap(), Err(OverLimit));
+        assert_eq!(read_to_limit(&b""[..], 0, || Ok(())).unwrap(), Ok(Bytes::new()));
         let mut calls = 0;
         let stopped = read_to_limit(&[0u8; 100_000][..], usize::MAX, || {
             calls += 1;
@@ -394,10 +370,7 @@ mod tests {
         assert_eq!(stopped.map_err(|e| e.kind()), Err(io::ErrorKind::TimedOut));
         let mut headers = HeaderMap::new();
         assert_eq!(declared_length(&headers), None);
-        headers.insert(
-            header::CONTENT_LENGTH,
-            http::HeaderValue::from_static(" 42 "),
-        );
+        headers.insert(header::CONTENT_LENGTH, http::HeaderValue::from_static(" 42 "));
         assert_eq!(declared_length(&headers), Some(42));
         headers.insert(header::CONTENT_LENGTH, http::HeaderValue::from_static("-1"));
         assert_eq!(declared_length(&headers), None);

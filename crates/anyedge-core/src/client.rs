@@ -26,10 +26,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// assert_eq!(res.status(), 200);
 /// # });
 /// ```
-#[expect(
-    async_fn_in_trait,
-    reason = "wasm is single-threaded: futures need not be Send"
-)]
+#[expect(async_fn_in_trait, reason = "wasm is single-threaded: futures need not be Send")]
 pub trait HttpClient {
     /// Sends `req` and returns the upstream's response, whatever its status.
     async fn send(&self, req: Request) -> Result<Response, HttpError>;
@@ -61,20 +58,14 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            timeout: DEFAULT_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-        }
+        Limits { timeout: DEFAULT_TIMEOUT, max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES }
     }
 }
 
 impl Limits {
     /// The limits a request carries, or the defaults.
     pub fn of(req: &Request) -> Limits {
-        req.extensions()
-            .get::<Limits>()
-            .copied()
-            .unwrap_or_default()
+        req.extensions().get::<Limits>().copied().unwrap_or_default()
     }
 }
 
@@ -105,14 +96,27 @@ pub struct HttpError {
 impl HttpError {
     /// An error of `kind`; `message` must not contain secrets (no full URLs with credentials).
     pub fn new(kind: HttpErrorKind, message: impl Into<String>) -> Self {
-        HttpError {
-            kind,
-            message: message.into(),
-        }
+        HttpError { kind, message: message.into() }
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> HttpErrorKind {
         self.kind
+    }
+
+    /// A [`HttpErrorKind::TooLarge`] error for a body over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            HttpErrorKind::TooLarge,
+            format!("the upstream's body is over the limit of {limit} bytes"),
+        )
+    }
+
+    /// A [`HttpErrorKind::Timeout`] error for an exchange not done within `timeout`.
+    pub fn timed_out(timeout: Duration) -> Self {
+        Self::new(
+            HttpErrorKind::Timeout,
+            format!("no complete answer within {} ms", timeout.as_millis()),
+        )
     }
 }

@@ -163,11 +163,7 @@ fn field_suffix(path: &str) -> String {
 }
 
 fn join_methods(methods: &[Method]) -> String {
-    methods
-        .iter()
-        .map(Method::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
+    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
 }
 
 impl From<HttpError> for Error {
@@ -179,36 +175,24 @@ impl From<HttpError> for Error {
             HttpErrorKind::TooLarge => UpstreamFailure::TooLarge,
             _ => UpstreamFailure::Other,
         };
-        Error::Upstream {
-            kind,
-            detail: format!("upstream request failed: {err}"),
-        }
+        Error::Upstream { kind, detail: format!("upstream request failed: {err}") }
     }
 }
 
 impl Error {
     /// A 422 for a field that parsed but breaks a rule.
     pub fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Validation {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Error::Validation { field: field.into(), reason: reason.into() }
     }
 
     /// A 500 for a configuration variable or secret that is not set.
     pub fn missing_config(name: impl Into<String>) -> Self {
-        Error::Config {
-            name: name.into(),
-            problem: "missing".into(),
-        }
+        Error::Config { name: name.into(), problem: "missing".into() }
     }
 
     /// A 502/504 for an upstream failure.
     pub fn upstream(kind: UpstreamFailure, detail: impl Into<String>) -> Self {
-        Error::Upstream {
-            kind,
-            detail: detail.into(),
-        }
+        Error::Upstream { kind, detail: detail.into() }
     }
 
     /// The HTTP status this error maps to.
@@ -220,10 +204,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::InvalidJson(_) | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Upstream {
-                kind: UpstreamFailure::Timeout,
-                ..
-            } => StatusCode::GATEWAY_TIMEOUT,
+            Error::Upstream { kind: UpstreamFailure::Timeout, .. } => StatusCode::GATEWAY_TIMEOUT,
             Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Error::Config { .. } | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -273,10 +254,7 @@ impl Error {
     /// members that locate the fault (`line`, `column`, `field`, `allow`, `limit`).
     pub fn problem(&self) -> Value {
         let mut p = Map::new();
-        p.insert(
-            "type".into(),
-            Value::String(format!("{PROBLEM_TYPE_BASE}{}", self.slug())),
-        );
+        p.insert("type".into(), Value::String(format!("{PROBLEM_TYPE_BASE}{}", self.slug())));
         p.insert("title".into(), self.title().into());
         p.insert("status".into(), self.status().as_u16().into());
         p.insert("detail".into(), self.to_string().into());
@@ -308,8 +286,7 @@ impl Error {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut res = Response::new(Bytes::from(body));
         *res.status_mut() = self.status();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Error::MethodNotAllowed { allow, .. } = self {
             if let Ok(v) = HeaderValue::from_str(&join_methods(allow)) {
                 res.headers_mut().insert(header::ALLOW, v);

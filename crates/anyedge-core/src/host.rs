@@ -38,18 +38,13 @@ pub struct Ctx<H> {
 
 impl<H> std::fmt::Debug for Ctx<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx")
-            .field("params", &self.params)
-            .finish_non_exhaustive()
+        f.debug_struct("Ctx").field("params", &self.params).finish_non_exhaustive()
     }
 }
 
 impl<H> Clone for Ctx<H> {
     fn clone(&self) -> Self {
-        Ctx {
-            host: Rc::clone(&self.host),
-            params: self.params.clone(),
-        }
+        Ctx { host: Rc::clone(&self.host), params: self.params.clone() }
     }
 }
 

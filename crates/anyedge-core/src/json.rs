@@ -120,10 +120,7 @@ pub fn response<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Result<
         .map_err(|e| Error::Internal(format!("could not serialise the response: {e}")))?;
     let mut res = Response::new(Bytes::from(body));
     *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(APPLICATION_JSON),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(APPLICATION_JSON));
     Ok(res)
 }
 
@@ -185,11 +182,9 @@ mod tests {
     fn content_types() {
         let mut h = HeaderMap::new();
         assert!(check_content_type(&h).is_err());
-        for ok in [
-            "application/json",
-            "Application/JSON; charset=utf-8",
-            "application/problem+json",
-        ] {
+        for ok in
+            ["application/json", "Application/JSON; charset=utf-8", "application/problem+json"]
+        {
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ok));
             assert!(check_content_type(&h).is_ok(), "{ok}");
         }

@@ -44,10 +44,7 @@ pub struct Params(Vec<(Rc<str>, String)>);
 impl Params {
     /// The value of parameter `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.as_str())
     }
 
     /// All `(name, value)` pairs.
@@ -80,9 +77,7 @@ impl Pattern {
         let mut segments = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
             if part.contains(['?', '#', ' ']) {
-                return Err(format!(
-                    "`{path}` must be a path without query, fragment or spaces"
-                ));
+                return Err(format!("`{path}` must be a path without query, fragment or spaces"));
             }
             let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) else {
                 if part.contains(['{', '}']) {
@@ -98,18 +93,13 @@ impl Pattern {
                 None => (name, false),
             };
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(format!(
-                    "`{part}` in `{path}` is not a valid parameter name"
-                ));
+                return Err(format!("`{part}` in `{path}` is not a valid parameter name"));
             }
             if rest_param && i + 1 != parts.len() {
                 return Err(format!("`{part}` must be the last segment of `{path}`"));
             }
-            let seg = if rest_param {
-                Segment::Rest(name.into())
-            } else {
-                Segment::Param(name.into())
-            };
+            let seg =
+                if rest_param { Segment::Rest(name.into()) } else { Segment::Param(name.into()) };
             if segments
                 .iter()
                 .any(|s| matches!(s, Segment::Param(n) | Segment::Rest(n) if &**n == name))
@@ -152,11 +142,8 @@ impl Pattern {
                 }
                 Segment::Rest(name) => {
                     // Everything after the preceding segments, slashes included.
-                    let skip: usize = self.0[..i]
-                        .iter()
-                        .zip(rest.split('/'))
-                        .map(|(_, p)| p.len() + 1)
-                        .sum();
+                    let skip: usize =
+                        self.0[..i].iter().zip(rest.split('/')).map(|(_, p)| p.len() + 1).sum();
                     let tail = rest.get(skip..).unwrap_or("");
                     params.push((name.clone(), tail));
                     return Some(decode_params(params));
@@ -257,10 +244,7 @@ impl<H: Host> Default for Router<H> {
 impl<H: Host> Router<H> {
     /// An empty router.
     pub fn new() -> Self {
-        Router {
-            routes: Vec::new(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
+        Router { routes: Vec::new(), max_body_bytes: DEFAULT_MAX_BODY_BYTES }
     }
 
     /// Adds `handler` for `method` on `path`. Paths are literal segments,
@@ -345,9 +329,7 @@ impl<H: Host> Router<H> {
 
     async fn dispatch(&self, req: Request, host: Rc<H>) -> Result<Response> {
         if req.body().len() > self.max_body_bytes {
-            return Err(Error::PayloadTooLarge {
-                limit: self.max_body_bytes,
-            });
+            return Err(Error::PayloadTooLarge { limit: self.max_body_bytes });
         }
         let path = req.uri().path();
         let mut found = None;
@@ -358,26 +340,16 @@ impl<H: Host> Router<H> {
             }
         }
         let Some((route, params)) = found else {
-            return Err(Error::NotFound {
-                path: path.to_owned(),
-            });
+            return Err(Error::NotFound { path: path.to_owned() });
         };
         let method = req.method().clone();
-        let lookup = if method == Method::HEAD {
-            &Method::GET
-        } else {
-            &method
-        };
+        let lookup = if method == Method::HEAD { &Method::GET } else { &method };
         if let Some((_, handler)) = route.methods.iter().find(|(m, _)| m == lookup) {
             return handler(req, Ctx::new(host, params)).await;
         }
         let allow = route.allow();
         if method == Method::OPTIONS {
-            let value = allow
-                .iter()
-                .map(Method::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
+            let value = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
             let mut res = Response::new(Bytes::new());
             *res.status_mut() = StatusCode::NO_CONTENT;
             if let Ok(v) = HeaderValue::from_str(&value) {
@@ -395,8 +367,7 @@ mod tests {
 
     fn params(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
         Pattern::parse(pattern).unwrap().matches(path).map(|r| {
-            r.map(|p| p.iter().map(|(k, v)| (k.into(), v.into())).collect())
-                .unwrap_or_default()
+            r.map(|p| p.iter().map(|(k, v)| (k.into(), v.into())).collect()).unwrap_or_default()
         })
     }
 
@@ -405,10 +376,7 @@ mod tests {
         assert_eq!(params("/health", "/health"), Some(vec![]));
         assert_eq!(params("/health", "/health/"), None);
         assert_eq!(params("/health", "/healthz"), None);
-        assert_eq!(
-            params("/users/{id}", "/users/a%2Fb"),
-            Some(vec![("id".into(), "a/b".into())])
-        );
+        assert_eq!(params("/users/{id}", "/users/a%2Fb"), Some(vec![("id".into(), "a/b".into())]));
         assert_eq!(params("/users/{id}", "/users/"), None);
         assert_eq!(
             params("/files/{*path}", "/files/a/b/c"),
@@ -424,23 +392,13 @@ mod tests {
             Some(Err(Error::BadRequest(_)))
         ));
         // A `%` without two hex digits is kept, as WHATWG URL parsers keep it.
-        assert_eq!(
-            params("/u/{id}", "/u/%zz"),
-            Some(vec![("id".into(), "%zz".into())])
-        );
+        assert_eq!(params("/u/{id}", "/u/%zz"), Some(vec![("id".into(), "%zz".into())]));
     }
 
     #[test]
     fn malformed_patterns_are_errors() {
-        for bad in [
-            "users",
-            "/a/{}",
-            "/a/{*rest}/b",
-            "/a/x{id}",
-            "/a/{id}/{id}",
-            "/a?b",
-            "/{a-b}",
-        ] {
+        for bad in ["users", "/a/{}", "/a/{*rest}/b", "/a/x{id}", "/a/{id}/{id}", "/a?b", "/{a-b}"]
+        {
             assert!(Pattern::parse(bad).is_err(), "{bad}");
         }
         let pattern = Pattern::parse("/u/{id}/f/{*path}").unwrap();

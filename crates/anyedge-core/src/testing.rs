@@ -88,19 +88,14 @@ impl ScriptedClient {
     pub fn respond_json(self, status: u16, body: &str) -> Self {
         let mut res = Response::new(Bytes::copy_from_slice(body.as_bytes()));
         *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         self.respond(res)
     }
 
     /// Appends a transport failure of `kind`.
     pub fn fail(self, kind: HttpErrorKind, message: &str) -> Self {
-        self.0
-            .borrow_mut()
-            .answers
-            .push_back(Err(HttpError::new(kind, message)));
+        self.0.borrow_mut().answers.push_back(Err(HttpError::new(kind, message)));
         self
     }
 
@@ -123,10 +118,7 @@ impl HttpClient for ScriptedClient {
             limits,
         });
         script.answers.pop_front().unwrap_or_else(|| {
-            Err(HttpError::new(
-                HttpErrorKind::Other,
-                "ScriptedClient: no scripted answer left",
-            ))
+            Err(HttpError::new(HttpErrorKind::Other, "ScriptedClient: no scripted answer left"))
         })
     }
 }
@@ -149,9 +141,7 @@ impl CapturingLogger {
 
 impl Logger for CapturingLogger {
     fn log(&self, level: Level, target: &str, message: &str) {
-        self.0
-            .borrow_mut()
-            .push(format!("{level} {target}: {message}"));
+        self.0.borrow_mut().push(format!("{level} {target}: {message}"));
     }
 }
 

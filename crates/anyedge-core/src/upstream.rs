@@ -51,10 +51,7 @@ pub fn timeout(config: &impl Config) -> Result<Duration> {
 pub fn url(config: &impl Config, var: &str, suffix: &str) -> Result<Uri> {
     let base = config.require_var(var)?;
     let bad = || {
-        invalid_config(
-            var,
-            "not an absolute http(s) URL (without a query when paths are appended)",
-        )
+        invalid_config(var, "not an absolute http(s) URL (without a query when paths are appended)")
     };
     let url = if suffix.is_empty() {
         base
@@ -88,10 +85,7 @@ pub fn request(
         req.headers_mut().insert(header::CONTENT_TYPE, json.clone());
     }
     req.headers_mut().insert(header::ACCEPT, json);
-    req.extensions_mut().insert(Limits {
-        timeout,
-        ..Limits::default()
-    });
+    req.extensions_mut().insert(Limits { timeout, ..Limits::default() });
     Ok(req)
 }
 
@@ -112,10 +106,7 @@ pub async fn fetch_json<T: DeserializeOwned>(
 ) -> Result<(StatusCode, T)> {
     let res = fetch(client, req).await?;
     let value = serde_json::from_slice(res.body()).map_err(|e| {
-        Error::upstream(
-            UpstreamFailure::InvalidBody,
-            format!("upstream body is not JSON: {e}"),
-        )
+        Error::upstream(UpstreamFailure::InvalidBody, format!("upstream body is not JSON: {e}"))
     })?;
     Ok((res.status(), value))
 }
@@ -125,10 +116,7 @@ pub fn check_status(status: StatusCode) -> Result<()> {
     if status.is_redirection() {
         return Err(Error::upstream(
             UpstreamFailure::Redirect,
-            format!(
-                "upstream answered {}; redirects are not followed",
-                status.as_u16()
-            ),
+            format!("upstream answered {}; redirects are not followed", status.as_u16()),
         ));
     }
     if !status.is_success() {
@@ -142,8 +130,5 @@ pub fn check_status(status: StatusCode) -> Result<()> {
 
 /// A 500 naming configuration `name` and what is wrong with it (never its value).
 pub fn invalid_config(name: &str, problem: &str) -> Error {
-    Error::Config {
-        name: name.into(),
-        problem: problem.into(),
-    }
+    Error::Config { name: name.into(), problem: problem.into() }
 }

@@ -26,9 +26,7 @@ const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 /// ```
 pub fn encode_segment(value: &str) -> Result<String> {
     if value.is_empty() || value == "." || value == ".." {
-        return Err(Error::BadRequest(format!(
-            "`{value}` is not allowed as a path segment"
-        )));
+        return Err(Error::BadRequest(format!("`{value}` is not allowed as a path segment")));
     }
     Ok(utf8_percent_encode(value, ENCODED).to_string())
 }
@@ -85,10 +83,7 @@ pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>> {
 /// assert_eq!(query_param("a=1", "fields").unwrap(), None);
 /// ```
 pub fn query_param(query: &str, name: &str) -> Result<Option<String>> {
-    Ok(query_pairs(query)?
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v))
+    Ok(query_pairs(query)?.into_iter().find(|(k, _)| k == name).map(|(_, v)| v))
 }
 
 /// The origin of an absolute `http(s)` URI as `scheme://host:port`,
@@ -142,24 +137,15 @@ mod tests {
     #[test]
     fn origins_are_normalised() {
         let o = |s: &str| origin(&s.parse().unwrap());
-        assert_eq!(
-            o("https://API.test/x").as_deref(),
-            Some("https://api.test:443")
-        );
-        assert_eq!(
-            o("http://127.0.0.1:18080/hello").as_deref(),
-            Some("http://127.0.0.1:18080")
-        );
+        assert_eq!(o("https://API.test/x").as_deref(), Some("https://api.test:443"));
+        assert_eq!(o("http://127.0.0.1:18080/hello").as_deref(), Some("http://127.0.0.1:18080"));
         assert_eq!(o("/relative"), None);
         assert_eq!(o("ftp://host/"), None);
     }
 
     #[test]
     fn query_params() {
-        assert_eq!(
-            query_param("q=a+b%21", "q").unwrap().as_deref(),
-            Some("a b!")
-        );
+        assert_eq!(query_param("q=a+b%21", "q").unwrap().as_deref(), Some("a b!"));
         assert_eq!(query_param("q%20x=1", "q x").unwrap().as_deref(), Some("1"));
         assert!(query_param("q=%ff", "q").is_err());
         assert_eq!(query_pairs("").unwrap(), []);

@@ -84,10 +84,7 @@ fn bad_configs_are_reported() {
         ))
         .to_string()
     };
-    assert_eq!(
-        path("users"),
-        "routes.toml: route \"r\": path: `users` must start with `/`"
-    );
+    assert_eq!(path("users"), "routes.toml: route \"r\": path: `users` must start with `/`");
     assert!(path("/a/{}").contains("not a valid parameter name"));
     assert!(path("/a/{*rest}/b").contains("must be the last segment"));
     assert!(path("/a/x{id}").contains("a parameter is a whole segment"));
@@ -111,15 +108,11 @@ fn bad_configs_are_reported() {
         "[[route]]\nname = \"r\"\nmethod = \"GET\"\npath = \"/r\"\nresponse_filtr = '.'\n",
     );
     assert!(
-        e.to_string()
-            .starts_with("routes.toml: line 5, column 1: unknown field `response_filtr`"),
+        e.to_string().starts_with("routes.toml: line 5, column 1: unknown field `response_filtr`"),
         "{e}"
     );
     let e = config_err("[origins]\ndata = \"http://example.test\"\n");
-    assert!(
-        e.to_string().contains("not a configuration variable name"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("not a configuration variable name"), "{e}");
 }
 
 async fn call(

@@ -35,41 +35,42 @@ use http::Uri;
 use crate::convert::{request_to_fastly, response_from_handles};
 use crate::FastlyConfig;
 
-/// Static origin → backend mappings, as config `BACKENDS` lists them.
+/// Static origin → backend mappings, as config `BACKENDS` lists them, and
+/// whether other origins get dynamic backends (config `DYNAMIC_BACKENDS`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BackendMap(Vec<(String, String)>);
+pub struct BackendMap {
+    entries: Vec<(String, String)>,
+    dynamic: bool,
+}
 
 impl BackendMap {
     /// Parses `origin=backend` pairs separated by commas or whitespace; the
     /// error gives the (1-based) position of the first entry that is not one.
     pub fn parse(spec: &str) -> Result<Self, usize> {
         let mut map = BackendMap::default();
-        for (i, entry) in spec
-            .split([',', ' ', '\t', '\n', '\r'])
-            .filter(|e| !e.is_empty())
-            .enumerate()
-        {
-            let parsed = entry.rsplit_once('=').and_then(|(origin, backend)| {
-                let ok = !backend.is_empty()
-                    && backend
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
-                Some((url::origin(&origin.parse().ok()?)?, backend)).filter(|_| ok)
-            });
-            let (origin, backend) = parsed.ok_or(i + 1)?;
-            map.0.retain(|(o, _)| *o != origin);
-            map.0.push((origin, backend.to_owned()));
+        let entries = spec.split([',', ' ', '\t', '\n', '\r']).filter(|e| !e.is_empty());
+        for (i, entry) in entries.enumerate() {
+            let (origin, name) = entry.rsplit_once('=').ok_or(i + 1)?;
+            let valid = |c: char| c.is_ascii_alphanumeric() || "_-.".contains(c);
+            let origin = origin.parse().ok().and_then(|uri| url::origin(&uri));
+            let origin = origin.filter(|_| !name.is_empty() && name.chars().all(valid));
+            let origin = origin.ok_or(i + 1)?;
+            map.entries.retain(|(o, _)| *o != origin);
+            map.entries.push((origin, name.to_owned()));
         }
         Ok(map)
+    }
+
+    /// The same map, registering dynamic backends for other origins when `on`.
+    pub fn dynamic(self, on: bool) -> Self {
+        BackendMap { dynamic: on, ..self }
     }
 
     /// The backend mapped to `uri`'s origin.
     pub fn backend_for(&self, uri: &Uri) -> Option<&str> {
         let origin = url::origin(uri)?;
-        self.0
-            .iter()
-            .find(|(o, _)| *o == origin)
-            .map(|(_, b)| b.as_str())
+        let found = self.entries.iter().find(|(o, _)| *o == origin);
+        found.map(|(_, name)| name.as_str())
     }
 }
 
@@ -80,96 +81,67 @@ impl BackendMap {
 #[derive(Debug, Clone)]
 pub struct FastlyClient {
     config: Option<FastlyConfig>,
-    backends: OnceCell<Result<(BackendMap, bool), HttpError>>,
+    backends: OnceCell<Result<BackendMap, HttpError>>,
 }
 
 impl FastlyClient {
     /// A client configured by `config`'s `BACKENDS` and `DYNAMIC_BACKENDS`.
     pub fn new(config: FastlyConfig) -> Self {
-        FastlyClient {
-            config: Some(config),
-            backends: OnceCell::new(),
-        }
+        let backends = OnceCell::new();
+        FastlyClient { config: Some(config), backends }
     }
 
-    /// A client over `backends`, registering dynamic backends for other
-    /// origins when `dynamic` is true.
-    pub fn with_backends(backends: BackendMap, dynamic: bool) -> Self {
-        FastlyClient {
-            config: None,
-            backends: OnceCell::from(Ok((backends, dynamic))),
-        }
+    /// A client over `backends`.
+    pub fn with_backends(backends: BackendMap) -> Self {
+        FastlyClient { config: None, backends: OnceCell::from(Ok(backends)) }
     }
 
-    fn backends(&self) -> Result<&(BackendMap, bool), HttpError> {
+    fn backends(&self) -> Result<&BackendMap, HttpError> {
         let read = || {
-            let config = self.config.as_ref();
-            let spec = config.and_then(|c| c.var("BACKENDS")).unwrap_or_default();
-            let dynamic = config.and_then(|c| c.var("DYNAMIC_BACKENDS"));
-            let dynamic = dynamic.is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"));
-            let map = BackendMap::parse(&spec).map_err(|i| {
+            let var = |name| self.config.as_ref().and_then(|c| c.var(name));
+            let on = var("DYNAMIC_BACKENDS")
+                .is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"));
+            let map = BackendMap::parse(&var("BACKENDS").unwrap_or_default()).map_err(|i| {
                 invalid(format!(
                     "config BACKENDS: entry {i} is not `http(s)://host[:port]=backend_name`"
                 ))
             })?;
-            Ok((map, dynamic))
+            Ok(map.dynamic(on))
         };
-        self.backends
-            .get_or_init(read)
-            .as_ref()
-            .map_err(Clone::clone)
+        self.backends.get_or_init(read).as_ref().map_err(Clone::clone)
     }
 
     /// The backend for `uri`: static mapping first, then (if enabled) a dynamic one.
     fn backend_for(&self, uri: &Uri, timeout: Duration) -> Result<String, HttpError> {
-        let (map, dynamic) = self.backends()?;
+        let map = self.backends()?;
         if let Some(name) = map.backend_for(uri) {
             return Ok(name.to_owned());
         }
         let origin = url::origin(uri)
             .ok_or_else(|| invalid("the request URL is not an absolute http(s) URL".into()))?;
-        let unmapped = "no Fastly backend for the origin of this URL: map it in config BACKENDS (and declare the backend)";
-        if !dynamic {
+        let unmapped = "no Fastly backend for the origin of this URL: \
+                        map it in config BACKENDS (and declare the backend)";
+        if !map.dynamic {
             return Err(invalid(format!("{unmapped}, or set DYNAMIC_BACKENDS=true")));
         }
-        let name: String = "anyedge_"
-            .chars()
-            .chain(
-                origin
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }),
-            )
-            .collect();
-        let (host, https) = (
-            uri.host().unwrap_or_default(),
-            uri.scheme_str() == Some("https"),
-        );
-        let target = format!(
-            "{host}:{}",
-            uri.port_u16().unwrap_or(if https { 443 } else { 80 })
-        );
-        let mut builder = fastly::Backend::builder(&name, &target)
-            .override_host(host)
-            .connect_timeout(timeout);
-        builder = builder
-            .first_byte_timeout(timeout)
-            .between_bytes_timeout(timeout);
-        if https {
-            builder = builder
-                .enable_ssl()
-                .sni_hostname(host)
-                .check_certificate(host);
+        let name = format!("anyedge_{}", origin.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        // `origin` is `scheme://host:port`: the target is what follows the scheme.
+        let (scheme, target) = origin.split_once("://").unwrap_or_default();
+        let host = uri.host().unwrap_or_default();
+        let mut backend = fastly::Backend::builder(&name, target).override_host(host);
+        backend = backend.connect_timeout(timeout).first_byte_timeout(timeout);
+        backend = backend.between_bytes_timeout(timeout);
+        if scheme == "https" {
+            backend = backend.enable_ssl().sni_hostname(host).check_certificate(host);
         }
-        match builder.finish() {
+        match backend.finish() {
             Ok(backend) => Ok(backend.into_string()),
             // Registered earlier in this instance: reuse it.
             Err(BackendCreationError::NameInUse) => Ok(name),
             Err(BackendCreationError::Disallowed) => Err(invalid(format!(
                 "{unmapped}; dynamic backends are not enabled on this service"
             ))),
-            Err(e) => Err(invalid(format!(
-                "could not register a dynamic backend: {e}"
-            ))),
+            Err(e) => Err(invalid(format!("could not register a dynamic backend: {e}"))),
         }
     }
 }
@@ -184,24 +156,17 @@ impl HttpClient for FastlyClient {
         let deadline = Deadline::after(limits.timeout);
         let backend = self.backend_for(req.uri(), limits.timeout)?;
         let (req, body) = request_to_fastly(req)?.into_handles();
-        let failed = |cause: SendErrorCause| send_error(&cause, &backend, &deadline);
-        let pending = req
-            .send_async(body.unwrap_or_else(BodyHandle::new), &backend)
-            .map_err(failed)?;
+        let failed = |cause| send_error(&cause, &backend, &deadline);
+        let body = body.unwrap_or_else(BodyHandle::new);
+        let pending = req.send_async(body, &backend).map_err(failed)?;
+        // Not ready in time: dropping the handle abandons the request.
         if !ready_within(&pending, deadline.remaining()).map_err(|m| other(&backend, &m))? {
-            return Err(timed_out(&backend, &deadline)); // Dropping the handle abandons the request.
+            return Err(HttpError::timed_out(limits.timeout));
         }
         let (res, body) = pending.wait().map_err(failed)?;
         match response_from_handles(&res, body, limits.max_response_bytes, &deadline) {
-            Ok(Ok(res)) => Ok(res),
-            Ok(Err(OverLimit)) => Err(HttpError::new(
-                Kind::TooLarge,
-                format!(
-                    "backend `{backend}` sent a body over the limit of {} bytes",
-                    limits.max_response_bytes
-                ),
-            )),
-            Err(_) if deadline.expired() => Err(timed_out(&backend, &deadline)),
+            Ok(res) => res.map_err(|OverLimit| HttpError::too_large(limits.max_response_bytes)),
+            Err(_) if deadline.expired() => Err(HttpError::timed_out(limits.timeout)),
             Err(message) => Err(other(&backend, &message)),
         }
     }
@@ -216,9 +181,7 @@ fn ready_within(pending: &PendingRequestHandle, timeout: Duration) -> Result<boo
         return Ok(false);
     }
     // 0 means "no timeout" to the host: at least 1 ms.
-    let timeout_ms = u32::try_from(timeout.as_millis())
-        .unwrap_or(u32::MAX)
-        .max(1);
+    let timeout_ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX).max(1);
     let handles = [pending.as_u32()];
     let mut done = 0_u32;
     // SAFETY: `handles` is a live array of one valid pending-request handle
@@ -228,9 +191,7 @@ fn ready_within(pending: &PendingRequestHandle, timeout: Duration) -> Result<boo
     let status = unsafe {
         fastly_sys::fastly_async_io::select(handles.as_ptr(), handles.len(), timeout_ms, &mut done)
     };
-    status
-        .result()
-        .map_err(|s| format!("waiting for the backend failed: host status {s:?}"))?;
+    status.result().map_err(|s| format!("waiting for the backend failed: host status {s:?}"))?;
     Ok(done != u32::MAX) // The host writes u32::MAX when the timeout elapsed first.
 }
 
@@ -238,33 +199,28 @@ fn ready_within(pending: &PendingRequestHandle, timeout: Duration) -> Result<boo
 fn send_error(cause: &SendErrorCause, backend: &str, deadline: &Deadline) -> HttpError {
     use SendErrorCause as C;
     let kind = match cause {
-        C::ConnectionRefused | C::DestinationUnavailable | C::DestinationIpUnroutable | C::DnsError { .. } => Kind::Refused,
+        C::ConnectionRefused | C::DestinationUnavailable | C::DnsError { .. } => Kind::Refused,
+        C::DestinationIpUnroutable => Kind::Refused,
         C::DnsTimeout | C::ConnectionTimeout | C::HttpResponseTimeout => Kind::Timeout,
         C::HttpResponseBodyTooLarge => Kind::TooLarge,
-        C::DestinationNotFound => {
-            return invalid(format!("backend `{backend}`: {cause} (is the backend declared on the service / in fastly.toml?)"))
-        }
+        C::DestinationNotFound => Kind::InvalidRequest,
         // Hosts that give no detail (Viceroy) report any transport failure as
         // a bare ERROR: one that ends at the deadline is the backend's own
         // timeout, an earlier one means no connection was made.
-        _ if deadline.expired() => return timed_out(backend, deadline),
+        _ if deadline.expired() => return HttpError::timed_out(deadline.timeout()),
         C::InternalError(Some(FastlyStatus::ERROR)) => {
-            let why = "could not be reached (connection refused, unresolvable or closed before answering)";
+            let why = "could not be reached (refused, unresolvable or closed before answering)";
             return HttpError::new(Kind::Refused, format!("backend `{backend}` {why}"));
         }
         _ => Kind::Other,
     };
-    HttpError::new(kind, format!("backend `{backend}`: {cause}"))
+    let hint = match kind {
+        Kind::InvalidRequest => " (is the backend declared on the service / in fastly.toml?)",
+        _ => "",
+    };
+    HttpError::new(kind, format!("backend `{backend}`: {cause}{hint}"))
 }
 
 fn other(backend: &str, message: &str) -> HttpError {
     HttpError::new(Kind::Other, format!("backend `{backend}`: {message}"))
-}
-
-fn timed_out(backend: &str, deadline: &Deadline) -> HttpError {
-    let ms = deadline.timeout().as_millis();
-    HttpError::new(
-        Kind::Timeout,
-        format!("backend `{backend}` did not answer within {ms} ms"),
-    )
 }

@@ -5,7 +5,7 @@
 //! the SDK's types. Bodies are read under their limit with the adapter kit.
 
 use anyedge_core::adapter::{check_declared_length, read_to_limit, Deadline, OverLimit};
-use anyedge_core::{Bytes, Error, HttpError, HttpErrorKind, Request, Response};
+use anyedge_core::{Error, HttpError, HttpErrorKind, Request, Response};
 use fastly::error::BufferSizeError;
 use fastly::handle::{BodyHandle, RequestHandle, ResponseHandle};
 use http::HeaderMap;
@@ -42,13 +42,9 @@ pub(crate) fn request_from_handles(
     let headers = with_retries(|size| read_headers!(req, size)).map_err(|_| bad("headers"))?;
     check_declared_length(&headers, limit)?;
     let url = with_retries(|size| req.get_url(size)).map_err(|_| bad("URL"))?;
-    let mut out = Request::new(
-        match read_to_limit(fastly::Body::from(body), limit, || Ok(())) {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(OverLimit)) => return Err(Error::PayloadTooLarge { limit }),
-            Err(_) => return Err(bad("body")),
-        },
-    );
+    let body = read_to_limit(fastly::Body::from(body), limit, || Ok(()));
+    let body = body.map_err(|_| bad("body"))?;
+    let mut out = Request::new(body.map_err(|OverLimit| Error::PayloadTooLarge { limit })?);
     *out.uri_mut() = url.as_str().parse().map_err(|_| bad("URL"))?;
     *out.method_mut() = req.get_method(64).map_err(|_| bad("method"))?;
     *out.version_mut() = req.get_version();
@@ -59,33 +55,17 @@ pub(crate) fn request_from_handles(
 /// An anyedge [`Response`] as the `fastly::Response` to send. Framing
 /// (`Content-Length`, `Transfer-Encoding`) is left to Fastly.
 pub(crate) fn response_to_fastly(res: Response) -> fastly::Response {
-    let (parts, body) = res.into_parts();
-    let mut out = fastly::Response::from_status(parts.status);
-    for (name, value) in &parts.headers {
-        out.append_header(name, value);
-    }
-    if !body.is_empty() {
-        out.set_body(body.to_vec());
-    }
-    out
+    fastly::Response::from(res.map(|body| fastly::Body::from(body.to_vec())))
 }
 
 /// An outbound anyedge [`Request`] as an uncached (`pass`) SDK request.
 pub(crate) fn request_to_fastly(req: Request) -> Result<fastly::Request, HttpError> {
-    let (parts, body) = req.into_parts();
-    let url = fastly::http::Url::parse(&parts.uri.to_string()).map_err(|_| {
-        HttpError::new(
-            HttpErrorKind::InvalidRequest,
-            "the request URL is not a valid absolute URL",
-        )
-    })?;
-    let mut out = fastly::Request::new(parts.method, url);
-    for (name, value) in &parts.headers {
-        out.append_header(name, value);
+    // The SDK's conversion parses the URL again and panics if it cannot.
+    if fastly::http::Url::parse(&req.uri().to_string()).is_err() {
+        let why = "the request URL is not a valid absolute URL";
+        return Err(HttpError::new(HttpErrorKind::InvalidRequest, why));
     }
-    if !body.is_empty() {
-        out.set_body(body.to_vec());
-    }
+    let mut out = fastly::Request::from(req.map(|body| fastly::Body::from(body.to_vec())));
     out.set_pass(true);
     Ok(out)
 }
@@ -105,7 +85,7 @@ pub(crate) fn response_from_handles(
     }
     let body = read_to_limit(fastly::Body::from(body), max_bytes, || deadline.check());
     let body = body.map_err(|e| format!("reading the response body failed: {e}"))?;
-    Ok(body.map(|bytes: Bytes| {
+    Ok(body.map(|bytes| {
         let mut out = Response::new(bytes);
         *out.status_mut() = res.get_status();
         *out.headers_mut() = headers;

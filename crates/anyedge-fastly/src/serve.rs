@@ -6,19 +6,17 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyedge_core::adapter::{self, block_on, AdapterHost};
-use anyedge_core::{Host, Router};
+use anyedge_core::{Error, Host, Router};
+use fastly::handle::{BodyHandle, RequestHandle};
 
 use crate::convert::{request_from_handles, response_to_fastly};
 use crate::{FastlyClient, FastlyConfig, FastlyHost, FastlyLogger};
 
-/// A [`FastlyHost`] over `config`: its client and logger are set up from it
-/// when first used (`BACKENDS`, `DYNAMIC_BACKENDS`, `LOG_ENDPOINT`).
+/// A [`FastlyHost`] over `config`: the logger writes to its `LOG_ENDPOINT`;
+/// the client reads `BACKENDS` and `DYNAMIC_BACKENDS` when first used.
 pub fn host(config: FastlyConfig) -> FastlyHost {
-    AdapterHost::new(
-        FastlyClient::new(config.clone()),
-        FastlyLogger::new(config.clone()),
-        config,
-    )
+    let logger = FastlyLogger::new(&config);
+    AdapterHost::new(FastlyClient::new(config.clone()), logger, config)
 }
 
 /// Handles one request with `router` on a host over the default stores.
@@ -41,22 +39,19 @@ pub fn serve_with<H: Host>(
     req: fastly::Request,
 ) -> fastly::Response {
     let (req, body) = req.into_handles();
-    let body = body.unwrap_or_else(fastly::handle::BodyHandle::new);
-    respond(
-        router,
-        host,
-        request_from_handles(&req, body, router.body_limit()),
-    )
+    let body = body.unwrap_or_else(BodyHandle::new);
+    respond(router, host, (&req, body))
 }
 
+/// The response to the request of these handles.
 fn respond<H: Host>(
     router: &Router<H>,
     host: Rc<H>,
-    req: anyedge_core::Result<anyedge_core::Request>,
+    (req, body): (&RequestHandle, BodyHandle),
 ) -> fastly::Response {
-    let res = block_on(adapter::respond(router, host, req))
-        .unwrap_or_else(|stalled| anyedge_core::Error::from(stalled).to_response());
-    response_to_fastly(res)
+    let req = request_from_handles(req, body, router.body_limit());
+    let res = block_on(adapter::respond(router, host, req));
+    response_to_fastly(res.unwrap_or_else(|stalled| Error::from(stalled).to_response()))
 }
 
 /// The whole of a Fastly program: installs the panic hook, routes the `log`
@@ -67,11 +62,7 @@ pub fn run(router: &Router<FastlyHost>) {
     let host = Rc::new(host(FastlyConfig::default()));
     adapter::install_logging(host.logger().clone(), host.config());
     let (req, body) = fastly::handle::client_request_and_body();
-    let res = respond(
-        router,
-        host,
-        request_from_handles(&req, body, router.body_limit()),
-    );
+    let res = respond(router, host, (&req, body));
     RESPONDED.store(true, Ordering::SeqCst);
     res.send_to_client();
 }

@@ -41,19 +41,14 @@ fn app<H: Host>() -> Router<H> {
         let (_, answer) = upstream::fetch_json::<Value>(ctx.client(), call).await?;
         core_json::response(http::StatusCode::OK, &json_value!({"upstream": answer}))
     }
-    Router::new()
-        .get("/health", health::<H>)
-        .post("/echo", echo::<H>)
-        .post("/greet", greet::<H>)
+    Router::new().get("/health", health::<H>).post("/echo", echo::<H>).post("/greet", greet::<H>)
 }
 
 /// The test upstream's origin, from the manifest's `API_URL`.
 fn upstream() -> String {
     let config = FastlyConfig::default();
     let url = config.var("API_URL").expect("API_URL in the test manifest");
-    url.strip_suffix("/hello")
-        .expect("API_URL ends in /hello")
-        .to_owned()
+    url.strip_suffix("/hello").expect("API_URL ends in /hello").to_owned()
 }
 
 fn client() -> FastlyClient {
@@ -67,11 +62,8 @@ fn refused_url() -> String {
 }
 
 fn request(method: &str, url: &str, limits: Limits) -> Request {
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(url)
-        .body(Default::default())
-        .unwrap();
+    let mut req =
+        http::Request::builder().method(method).uri(url).body(Default::default()).unwrap();
     req.extensions_mut().insert(limits);
     req
 }
@@ -92,15 +84,9 @@ fn config_store_variables_and_secret_store_secrets() {
     let config = FastlyConfig::default();
     assert!(config.has_config_store() && config.has_secret_store());
     let api_url = config.var("API_URL").unwrap();
-    assert!(
-        api_url.starts_with("http://127.0.0.1:") && api_url.ends_with("/hello"),
-        "{api_url}"
-    );
+    assert!(api_url.starts_with("http://127.0.0.1:") && api_url.ends_with("/hello"), "{api_url}");
     let backends = config.var("BACKENDS").unwrap();
-    assert!(
-        backends.starts_with(&format!("{}=origin ", upstream())),
-        "{backends}"
-    );
+    assert!(backends.starts_with(&format!("{}=origin ", upstream())), "{backends}");
     assert_eq!(config.var("UPSTREAM_TIMEOUT_MS").as_deref(), Some("2000"));
     assert_eq!(config.var("NOT_SET"), None);
     let token = config.secret("API_TOKEN").unwrap();
@@ -125,13 +111,8 @@ fn missing_stores_read_as_empty() {
 
 #[test]
 fn static_backend_sends_method_path_headers_and_body() {
-    let mut req = request(
-        "POST",
-        &format!("{}/echo/x?q=1", upstream()),
-        Limits::default(),
-    );
-    req.headers_mut()
-        .insert("x-anyedge-test", "yes".parse().unwrap());
+    let mut req = request("POST", &format!("{}/echo/x?q=1", upstream()), Limits::default());
+    req.headers_mut().insert("x-anyedge-test", "yes".parse().unwrap());
     *req.body_mut() = "ping".into();
     let res = send(&client(), req).unwrap();
     assert_eq!(res.status(), 200);
@@ -141,112 +122,66 @@ fn static_backend_sends_method_path_headers_and_body() {
     assert_eq!(echo["path"], "/echo/x");
     assert_eq!(echo["query"], "q=1");
     assert_eq!(echo["headers"]["x-anyedge-test"], "yes");
-    assert_eq!(
-        echo["headers"]["host"].as_str(),
-        upstream().strip_prefix("http://")
-    );
+    assert_eq!(echo["headers"]["host"].as_str(), upstream().strip_prefix("http://"));
     assert_eq!(echo["body"], "ping");
 }
 
 #[test]
 fn error_statuses_and_redirects_are_responses() {
-    let res = send(
-        &client(),
-        request(
-            "GET",
-            &format!("{}/status/503", upstream()),
-            Limits::default(),
-        ),
-    )
-    .unwrap();
+    let res =
+        send(&client(), request("GET", &format!("{}/status/503", upstream()), Limits::default()))
+            .unwrap();
     assert_eq!(res.status(), 503);
-    let res = send(
-        &client(),
-        request(
-            "GET",
-            &format!("{}/redirect", upstream()),
-            Limits::default(),
-        ),
-    )
-    .unwrap();
+    let res =
+        send(&client(), request("GET", &format!("{}/redirect", upstream()), Limits::default()))
+            .unwrap();
     assert_eq!(res.status(), 302, "redirects must not be followed");
     assert_eq!(res.headers()["location"], "/hello");
 }
 
 #[test]
 fn slow_backend_times_out_at_the_request_limit() {
-    let limits = Limits {
-        timeout: Duration::from_millis(300),
-        ..Limits::default()
-    };
+    let limits = Limits { timeout: Duration::from_millis(300), ..Limits::default() };
     let started = Instant::now();
-    let err = send(
-        &client(),
-        request("GET", &format!("{}/slow/3000", upstream()), limits),
-    )
-    .unwrap_err();
+    let err =
+        send(&client(), request("GET", &format!("{}/slow/3000", upstream()), limits)).unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), HttpErrorKind::Timeout, "{err}");
     assert!(err.to_string().contains("300 ms"), "{err}");
     assert!(took < Duration::from_millis(1500), "took {took:?}");
     // Within the limit, the same path answers.
-    let limits = Limits {
-        timeout: Duration::from_millis(2000),
-        ..Limits::default()
-    };
-    let res = send(
-        &client(),
-        request("GET", &format!("{}/slow/50", upstream()), limits),
-    )
-    .unwrap();
+    let limits = Limits { timeout: Duration::from_millis(2000), ..Limits::default() };
+    let res = send(&client(), request("GET", &format!("{}/slow/50", upstream()), limits)).unwrap();
     assert_eq!(res.status(), 200);
 }
 
 #[test]
 fn body_over_max_response_bytes_is_too_large() {
-    let limits = Limits {
-        max_response_bytes: 1000,
-        ..Limits::default()
-    };
-    let err = send(
-        &client(),
-        request("GET", &format!("{}/big/100000", upstream()), limits),
-    )
-    .unwrap_err();
+    let limits = Limits { max_response_bytes: 1000, ..Limits::default() };
+    let err =
+        send(&client(), request("GET", &format!("{}/big/100000", upstream()), limits)).unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::TooLarge, "{err}");
     assert!(err.to_string().contains("1000 bytes"), "{err}");
-    let res = send(
-        &client(),
-        request("GET", &format!("{}/big/900", upstream()), limits),
-    )
-    .unwrap();
+    let res = send(&client(), request("GET", &format!("{}/big/900", upstream()), limits)).unwrap();
     assert_eq!(res.body().len(), 902);
 }
 
 #[test]
 fn connection_refused_is_refused() {
-    let err = send(
-        &client(),
-        request("GET", &format!("{}hello", refused_url()), Limits::default()),
-    )
-    .unwrap_err();
+    let err =
+        send(&client(), request("GET", &format!("{}hello", refused_url()), Limits::default()))
+            .unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::Refused, "{err}");
     assert!(err.to_string().contains("`refused`"), "{err}");
 }
 
 #[test]
 fn unmapped_origin_says_how_to_map_it_without_echoing_it() {
-    let err = send(
-        &client(),
-        request("GET", "https://api.example.test/v1", Limits::default()),
-    )
-    .unwrap_err();
+    let err = send(&client(), request("GET", "https://api.example.test/v1", Limits::default()))
+        .unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::InvalidRequest);
     let msg = err.to_string();
-    assert!(
-        msg.contains("BACKENDS") && msg.contains("DYNAMIC_BACKENDS"),
-        "{msg}"
-    );
+    assert!(msg.contains("BACKENDS") && msg.contains("DYNAMIC_BACKENDS"), "{msg}");
     assert!(!msg.contains("api.example.test"), "{msg}");
 }
 
@@ -254,48 +189,30 @@ fn unmapped_origin_says_how_to_map_it_without_echoing_it() {
 fn bad_backends_entries_are_named_by_position_not_value() {
     assert_eq!(BackendMap::parse("http://a.test=a, nonsense"), Err(2));
     assert_eq!(BackendMap::parse("http://a.test="), Err(1));
-    assert_eq!(BackendMap::parse("http://a.test=bad name!"), Err(1));
+    assert_eq!(BackendMap::parse("http://a.test=bad/name"), Err(1));
+    assert_eq!(BackendMap::parse("http://a.test=ok bad-entry"), Err(2));
     assert_eq!(BackendMap::parse("/path=a"), Err(1));
     let map = BackendMap::parse(" http://a.test=a ,\nhttps://b.test:8443=b_2 http://a.test:80=two")
         .unwrap();
-    assert_eq!(
-        map.backend_for(&"http://a.test/p".parse().unwrap()),
-        Some("two")
-    );
-    assert_eq!(
-        map.backend_for(&"https://b.test:8443/".parse().unwrap()),
-        Some("b_2")
-    );
+    assert_eq!(map.backend_for(&"http://a.test/p".parse().unwrap()), Some("two"));
+    assert_eq!(map.backend_for(&"https://b.test:8443/".parse().unwrap()), Some("b_2"));
     assert_eq!(map.backend_for(&"https://b.test/".parse().unwrap()), None);
     assert_eq!(BackendMap::parse(""), Ok(BackendMap::default()));
 }
 
 #[test]
 fn dynamic_backends_reach_unmapped_origins_with_the_request_timeout() {
-    let client = FastlyClient::with_backends(BackendMap::default(), true);
+    let client = FastlyClient::with_backends(BackendMap::default().dynamic(true));
     let port = upstream().rsplit(':').next().unwrap().to_owned();
     let url = &format!("http://localhost:{port}");
-    let res = send(
-        &client,
-        request("GET", &format!("{url}/hello"), Limits::default()),
-    )
-    .unwrap();
+    let res = send(&client, request("GET", &format!("{url}/hello"), Limits::default())).unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        json(res.body())["greeting"],
-        "Hello from the local upstream"
-    );
+    assert_eq!(json(res.body())["greeting"], "Hello from the local upstream");
     // Registered once, reused after.
-    let res = send(
-        &client,
-        request("GET", &format!("{url}/status/201"), Limits::default()),
-    )
-    .unwrap();
+    let res =
+        send(&client, request("GET", &format!("{url}/status/201"), Limits::default())).unwrap();
     assert_eq!(res.status(), 201);
-    let limits = Limits {
-        timeout: Duration::from_millis(300),
-        ..Limits::default()
-    };
+    let limits = Limits { timeout: Duration::from_millis(300), ..Limits::default() };
     let err = send(&client, request("GET", &format!("{url}/slow/3000"), limits)).unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::Timeout, "{err}");
 }
@@ -338,16 +255,10 @@ fn core_response_converts_with_status_headers_and_body() {
         Ok(res.unwrap())
     }
     let app = Router::new().get("/p", problem::<TestHost>);
-    let mut out = serve_with(
-        &app,
-        Rc::new(TestHost::new()),
-        fastly::Request::get("http://edge.test/p"),
-    );
+    let mut out =
+        serve_with(&app, Rc::new(TestHost::new()), fastly::Request::get("http://edge.test/p"));
     assert_eq!(out.get_status(), 422);
-    assert_eq!(
-        out.get_header_str("content-type"),
-        Some("application/problem+json")
-    );
+    assert_eq!(out.get_header_str("content-type"), Some("application/problem+json"));
     assert_eq!(out.get_header_all_str("set-cookie"), ["a=1", "b=2"]);
     assert_eq!(out.take_body_str(), "{\"x\":1}");
 }
@@ -356,27 +267,14 @@ fn core_response_converts_with_status_headers_and_body() {
 fn serve_with_routes_and_answers_problems() {
     let host = || Rc::new(TestHost::new().with_config(MemoryConfig::new()));
     let app = app::<TestHost>().max_body_bytes(64);
-    let mut res = serve_with(
-        &app,
-        host(),
-        fastly::Request::get("http://edge.test/health"),
-    );
+    let mut res = serve_with(&app, host(), fastly::Request::get("http://edge.test/health"));
     assert_eq!(res.get_status(), 200);
-    assert_eq!(
-        json(&res.take_body_bytes()),
-        serde_json::json!({"status": "ok"})
-    );
+    assert_eq!(json(&res.take_body_bytes()), serde_json::json!({"status": "ok"}));
 
     let mut res = serve_with(&app, host(), fastly::Request::get("http://edge.test/nope"));
     assert_eq!(res.get_status(), 404);
-    assert_eq!(
-        res.get_header_str("content-type"),
-        Some("application/problem+json")
-    );
-    assert_eq!(
-        json(&res.take_body_bytes())["type"],
-        "https://anyedge.dev/problems/not-found"
-    );
+    assert_eq!(res.get_header_str("content-type"), Some("application/problem+json"));
+    assert_eq!(json(&res.take_body_bytes())["type"], "https://anyedge.dev/problems/not-found");
 
     let big = fastly::Request::post("http://edge.test/echo")
         .with_header("content-type", "application/json")
@@ -384,10 +282,7 @@ fn serve_with_routes_and_answers_problems() {
     let mut res = serve_with(&app, host(), big);
     assert_eq!(res.get_status(), 413);
     let problem = json(&res.take_body_bytes());
-    assert_eq!(
-        problem["type"],
-        "https://anyedge.dev/problems/payload-too-large"
-    );
+    assert_eq!(problem["type"], "https://anyedge.dev/problems/payload-too-large");
     assert_eq!(problem["limit"], 64);
 }
 
@@ -414,22 +309,22 @@ fn host_reads_backends_and_logger_from_config() {
     )
     .unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        anyedge_core::Host::logger(&host).endpoint_name().as_deref(),
-        Some("anyedge_log")
-    );
+    assert_eq!(anyedge_core::Host::logger(&host).endpoint_name(), Some("anyedge_log"));
 }
 
 #[test]
 fn logger_writes_to_an_endpoint_or_stderr() {
-    let logger = FastlyLogger::new(FastlyConfig::default());
+    let logger = FastlyLogger::new(&FastlyConfig::default());
     logger.info("adapter test line");
-    assert_eq!(logger.endpoint_name().as_deref(), Some("anyedge_log"));
-    let stderr = FastlyLogger::stderr();
+    assert_eq!(logger.endpoint_name(), Some("anyedge_log"));
+    let stderr = FastlyLogger::default();
     stderr.warn("adapter test line on stderr");
     assert_eq!(stderr.endpoint_name(), None);
     // A store without LOG_ENDPOINT logs to stderr.
-    let none = FastlyLogger::new(FastlyConfig::open("no_such_config", "no_such_secrets"));
+    let none = FastlyLogger::new(&FastlyConfig::open("no_such_config", "no_such_secrets"));
     none.info("adapter test line on stderr, no endpoint");
     assert_eq!(none.endpoint_name(), None);
+    // A name that cannot be an endpoint: a warning, then stderr.
+    let bad = FastlyLogger::new(&MemoryConfig::new().with_var("LOG_ENDPOINT", ""));
+    assert_eq!(bad.endpoint_name(), None);
 }

@@ -58,11 +58,8 @@ pub(crate) fn map_error(e: reqwest::Error) -> HttpError {
 impl HttpClient for NativeClient {
     async fn send(&self, req: Request) -> Result<Response, HttpError> {
         let limits = Limits::of(&req);
-        let res = to_reqwest(&self.inner, req)
-            .timeout(limits.timeout)
-            .send()
-            .await
-            .map_err(map_error)?;
+        let res =
+            to_reqwest(&self.inner, req).timeout(limits.timeout).send().await.map_err(map_error)?;
         response_from_reqwest(res, limits.max_response_bytes).await
     }
 }

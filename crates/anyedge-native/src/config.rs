@@ -32,9 +32,7 @@ impl NativeConfig {
 
 impl Config for NativeConfig {
     fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name)
-            .ok()
-            .or_else(|| self.defaults.get(name).cloned())
+        std::env::var(name).ok().or_else(|| self.defaults.get(name).cloned())
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {

@@ -41,9 +41,7 @@ where
             drain(&mut body).await;
             Err(Error::PayloadTooLarge { limit })
         }
-        Err(e) => Err(Error::BadRequest(format!(
-            "could not read the request body: {e}"
-        ))),
+        Err(e) => Err(Error::BadRequest(format!("could not read the request body: {e}"))),
     }
 }
 
@@ -66,10 +64,7 @@ pub(crate) fn response_to_hyper(res: Response) -> hyper::Response<Full<Bytes>> {
 /// An outbound anyedge request as a reqwest request on `client`.
 pub(crate) fn to_reqwest(client: &reqwest::Client, req: Request) -> reqwest::RequestBuilder {
     let (parts, body) = req.into_parts();
-    client
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
+    client.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body)
 }
 
 /// An upstream's answer as an anyedge response, its body read up to

@@ -74,9 +74,8 @@ where
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
     eprintln!("anyedge listening on http://{}", server.local_addr()?);
     let client = NativeClient::new().map_err(std::io::Error::other)?;
-    server.run(make_app, move || {
-        AdapterHost::new(client.clone(), NativeLogger, NativeConfig::new())
-    })
+    server
+        .run(make_app, move || AdapterHost::new(client.clone(), NativeLogger, NativeConfig::new()))
 }
 
 /// A bound server; [`Server::run`] serves until Ctrl-C or SIGTERM (or until
@@ -134,9 +133,7 @@ impl Server {
                     .spawn(move || worker(listener, &*make_app, &*make_host, rx, level))?,
             );
         }
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         rt.block_on(stop);
         eprintln!("anyedge: shutting down, draining in-flight requests");
         let _ = tx.send(true);
@@ -171,9 +168,7 @@ fn worker<H: Host>(
     mut stop: watch::Receiver<bool>,
     level: LevelFilter,
 ) -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
     logging::install(NativeLogger, level);
     let app = Rc::new(make_app());

@@ -74,34 +74,20 @@ fn start(upstream_path: &str, timeout_ms: &str) -> Running {
 
 /// Serves [`app`] with `config` on a free port.
 fn start_with(config: NativeConfig) -> Running {
-    let options = ServeOptions {
-        threads: 2,
-        ..ServeOptions::default()
-    };
+    let options = ServeOptions { threads: 2, ..ServeOptions::default() };
     let server = Server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), options).unwrap();
     let base = format!("http://{}", server.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        server.run_until(
-            app,
-            move || anyedge_native::host(config.clone()).unwrap(),
-            async move {
-                let _ = rx.await;
-            },
-        )
+        server.run_until(app, move || anyedge_native::host(config.clone()).unwrap(), async move {
+            let _ = rx.await;
+        })
     });
-    Running {
-        base,
-        stop: Some(tx),
-        thread: Some(thread),
-    }
+    Running { base, stop: Some(tx), thread: Some(thread) }
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 async fn call(
@@ -109,9 +95,7 @@ async fn call(
     url: &str,
     body: reqwest::Body,
 ) -> (u16, reqwest::header::HeaderMap, Value) {
-    let req = reqwest::Client::new()
-        .request(method.parse().unwrap(), url)
-        .body(body);
+    let req = reqwest::Client::new().request(method.parse().unwrap(), url).body(body);
     let res = req.send().await.unwrap();
     let status = res.status().as_u16();
     let headers = res.headers().clone();
@@ -172,10 +156,7 @@ fn upstream_calls_send_what_the_app_says() {
     assert_eq!(echoed["method"], "GET");
     assert_eq!(echoed["path"], "/echo");
     assert_eq!(echoed["headers"]["accept"], "application/json");
-    assert_eq!(
-        echoed["headers"]["authorization"],
-        "Bearer canary-native-test"
-    );
+    assert_eq!(echoed["headers"]["authorization"], "Bearer canary-native-test");
 }
 
 #[test]
@@ -190,11 +171,7 @@ fn upstream_faults_map_to_502_and_504() {
         let s = start(path, "500");
         let (got, _, body) = rt().block_on(call("POST", &format!("{}/call", s.base), "".into()));
         assert_eq!(got, status, "{path}: {body}");
-        assert_eq!(
-            body["type"],
-            format!("https://anyedge.dev/problems/{slug}"),
-            "{path}"
-        );
+        assert_eq!(body["type"], format!("https://anyedge.dev/problems/{slug}"), "{path}");
         assert!(!body.to_string().contains("canary"));
     }
 }
@@ -202,18 +179,11 @@ fn upstream_faults_map_to_502_and_504() {
 #[test]
 fn refused_upstream_is_502() {
     // Bind and drop a listener: its port is closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let config =
         NativeConfig::new().with_default("UPSTREAM_URL", &format!("http://127.0.0.1:{port}/"));
     let s = start_with(config);
     let (status, _, body) = rt().block_on(call("POST", &format!("{}/call", s.base), "".into()));
     assert_eq!(status, 502);
-    assert_eq!(
-        body["type"],
-        "https://anyedge.dev/problems/upstream-unreachable"
-    );
+    assert_eq!(body["type"], "https://anyedge.dev/problems/upstream-unreachable");
 }

@@ -45,10 +45,7 @@ pub async fn sum<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
 
 /// This project's routes; bodies are limited to 16 KiB.
 pub fn routes<H: Host>() -> Router<H> {
-    Router::new()
-        .get("/hello/{name}", hello::<H>)
-        .post("/sum", sum::<H>)
-        .max_body_bytes(16 * 1024)
+    Router::new().get("/hello/{name}", hello::<H>).post("/sum", sum::<H>).max_body_bytes(16 * 1024)
 }
 
 // The Worker's `fetch`: this project's router, built once per instance.
@@ -75,13 +72,8 @@ mod tests {
 
     #[test]
     fn sums_and_greets() {
-        assert_eq!(
-            post_sum(r#"{"numbers":[1,2,39]}"#).body().as_ref(),
-            br#"{"sum":42}"#
-        );
-        let req = http::Request::get("/hello/Ada")
-            .body(Default::default())
-            .unwrap();
+        assert_eq!(post_sum(r#"{"numbers":[1,2,39]}"#).body().as_ref(), br#"{"sum":42}"#);
+        let req = http::Request::get("/hello/Ada").body(Default::default()).unwrap();
         let res = block_on(routes().handle(req, Rc::new(TestHost::new())));
         assert_eq!(res.body().as_ref(), br#"{"hello":"Ada"}"#);
     }

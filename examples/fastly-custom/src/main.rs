@@ -3,7 +3,7 @@
 //! The app is a plain anyedge [`Router`], generic over the host, so it is
 //! tested natively with the core's doubles and runs on Fastly unchanged.
 //! `main` shows the lower-level entry point, [`anyedge_fastly::serve_with`],
-//! used to decorate the response; `anyedge_fastly::run(&app())` is the
+//! used to decorate the response; `anyedge_fastly::main!(app())` is the
 //! one-line alternative.
 
 use anyedge_core::{json, Config, Ctx, Host, Request, Response, Result, Router};
@@ -24,18 +24,17 @@ async fn hello<H: Host>(_req: Request, ctx: Ctx<H>) -> Result<Response> {
 
 /// The app's routes; small bodies only.
 fn app<H: Host>() -> Router<H> {
-    Router::new()
-        .get("/hello/{name}", hello::<H>)
-        .max_body_bytes(16 * 1024)
+    Router::new().get("/hello/{name}", hello::<H>).max_body_bytes(16 * 1024)
 }
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use anyedge_fastly::{fastly, serve_with, FastlyHost};
+    use anyedge_fastly::{fastly, serve_with, FastlyConfig};
     use std::rc::Rc;
 
-    let host = Rc::new(FastlyHost::open());
-    host.install_logging();
+    anyedge_fastly::install_panic_hook();
+    let host = Rc::new(anyedge_fastly::host(FastlyConfig::default()));
+    anyedge_core::adapter::install_logging(host.logger().clone(), host.config());
     let mut res = serve_with(&app(), host, fastly::Request::from_client());
     res.set_header("x-served-by", "fastly-custom");
     res.send_to_client();
@@ -49,8 +48,8 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anyedge_core::adapter::block_on;
     use anyedge_core::testing::{MemoryConfig, TestHost};
-    use anyedge_fastly::executor::block_on;
     use std::rc::Rc;
 
     fn get(path: &str, host: TestHost) -> Response {

@@ -121,13 +121,7 @@ pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
         name.chars().count(),
         status.as_u16()
     ));
-    json::response(
-        StatusCode::OK,
-        &GreetResponse {
-            message: format!("Hello, {name}!"),
-            upstream,
-        },
-    )
+    json::response(StatusCode::OK, &GreetResponse { message: format!("Hello, {name}!"), upstream })
 }
 
 /// `GET /items/{id}`.
@@ -141,10 +135,7 @@ pub async fn item<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
     let uri = upstream::url(ctx.config(), "ITEMS_URL", &suffix)?;
     let call = upstream::request(ctx.config(), Method::GET, uri, None)?;
     let (_, item) = upstream::fetch_json::<Value>(ctx.client(), call).await?;
-    json::response(
-        StatusCode::OK,
-        &serde_json::json!({ "id": id, "item": item }),
-    )
+    json::response(StatusCode::OK, &serde_json::json!({ "id": id, "item": item }))
 }
 
 /// Trims `name` and checks it: not empty, at most [`MAX_NAME_CHARS`], no control characters.
@@ -160,10 +151,7 @@ pub fn validate_name(name: &str) -> Result<&str> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::validation(
-            "name",
-            "must not contain control characters",
-        ));
+        return Err(Error::validation("name", "must not contain control characters"));
     }
     Ok(name)
 }

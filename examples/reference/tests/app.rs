@@ -32,10 +32,8 @@ fn run_with(
     config: MemoryConfig,
 ) -> Run {
     let logger = CapturingLogger::new();
-    let host = TestHost::new()
-        .with_client(client.clone())
-        .with_logger(logger.clone())
-        .with_config(config);
+    let host =
+        TestHost::new().with_client(client.clone()).with_logger(logger.clone()).with_config(config);
     let mut req = http::Request::builder().method(method).uri(path);
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
@@ -67,10 +65,7 @@ fn greet(body: &str, client: ScriptedClient) -> Run {
 fn assert_problem(run: &Run, status: u16, slug: &str) {
     assert_eq!(run.status.as_u16(), status, "body: {}", run.body);
     assert_eq!(run.headers["content-type"], "application/problem+json");
-    assert_eq!(
-        run.body["type"],
-        format!("https://anyedge.dev/problems/{slug}")
-    );
+    assert_eq!(run.body["type"], format!("https://anyedge.dev/problems/{slug}"));
     assert_eq!(run.body["status"], status);
     assert!(run.body["title"].is_string());
     assert!(run.body["detail"].is_string());
@@ -82,24 +77,15 @@ fn greet_happy_path() {
     let run = greet(r#"{"name":"  Ada  "}"#, client);
     assert_eq!(run.status, 200);
     assert_eq!(run.headers["content-type"], "application/json");
-    assert_eq!(
-        run.body,
-        json!({"message": "Hello, Ada!", "upstream": {"greeting": "hi", "n": 1}})
-    );
+    assert_eq!(run.body, json!({"message": "Hello, Ada!", "upstream": {"greeting": "hi", "n": 1}}));
     let sent = run.client.requests();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].method, "GET");
     assert_eq!(sent[0].uri, API);
     assert_eq!(sent[0].headers["accept"], "application/json");
     assert!(sent[0].headers.get("authorization").is_none());
-    assert_eq!(
-        sent[0].limits.timeout,
-        anyedge_core::client::DEFAULT_TIMEOUT
-    );
-    assert_eq!(
-        run.logger.lines(),
-        ["INFO anyedge: greet: name of 3 chars, upstream answered 200"]
-    );
+    assert_eq!(sent[0].limits.timeout, anyedge_core::client::DEFAULT_TIMEOUT);
+    assert_eq!(run.logger.lines(), ["INFO anyedge: greet: name of 3 chars, upstream answered 200"]);
 }
 
 #[test]
@@ -109,14 +95,8 @@ fn greet_sends_the_token_and_timeout_but_never_shows_the_secret() {
         .with_var("API_URL", API)
         .with_var("UPSTREAM_TIMEOUT_MS", "250")
         .with_secret("API_TOKEN", "canary-7f3a");
-    let run = run_with(
-        "POST",
-        "/greet",
-        Some("application/json"),
-        br#"{"name":"Ada"}"#,
-        client,
-        config,
-    );
+    let run =
+        run_with("POST", "/greet", Some("application/json"), br#"{"name":"Ada"}"#, client, config);
     assert_eq!(run.status, 200);
     let sent = &run.client.requests()[0];
     assert_eq!(sent.headers["authorization"], "Bearer canary-7f3a");
@@ -127,75 +107,34 @@ fn greet_sends_the_token_and_timeout_but_never_shows_the_secret() {
 
 #[test]
 fn health() {
-    let run = run_with(
-        "GET",
-        "/health",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let run = run_with("GET", "/health", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_eq!(run.status, 200);
     assert_eq!(run.body, json!({"status": "ok"}));
 }
 
 #[test]
 fn head_and_options() {
-    let head = run_with(
-        "HEAD",
-        "/health",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let head = run_with("HEAD", "/health", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_eq!(head.status, 200);
     assert!(head.raw.is_empty());
-    let options = run_with(
-        "OPTIONS",
-        "/greet",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let options =
+        run_with("OPTIONS", "/greet", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_eq!(options.status, 204);
     assert_eq!(options.headers["allow"], "POST, OPTIONS");
 }
 
 #[test]
 fn unknown_route_is_404() {
-    let run = run_with(
-        "GET",
-        "/nope",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let run = run_with("GET", "/nope", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_problem(&run, 404, "not-found");
 }
 
 #[test]
 fn wrong_method_is_405_with_allow() {
-    let run = run_with(
-        "GET",
-        "/greet",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let run = run_with("GET", "/greet", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_problem(&run, 405, "method-not-allowed");
     assert_eq!(run.headers["allow"], "POST, OPTIONS");
-    let run = run_with(
-        "DELETE",
-        "/health",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let run = run_with("DELETE", "/health", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_eq!(run.headers["allow"], "GET, HEAD, OPTIONS");
 }
 
@@ -230,14 +169,7 @@ fn bad_json_is_400_with_position_and_field() {
     assert_eq!(run.body["line"], 2);
     assert_eq!(run.body["field"], "name");
 
-    for body in [
-        "",
-        "{",
-        "[]",
-        "{\"nam\":\"x\"}",
-        "{\"name\":\"x\",\"age\":1}",
-        "{}",
-    ] {
+    for body in ["", "{", "[]", "{\"nam\":\"x\"}", "{\"name\":\"x\",\"age\":1}", "{}"] {
         let run = greet(body, ScriptedClient::new());
         assert_problem(&run, 400, "invalid-json");
     }
@@ -309,21 +241,9 @@ fn upstream_failures_are_502_or_504() {
             502,
             "upstream-error",
         ),
-        (
-            ScriptedClient::new().respond_json(503, "{}"),
-            502,
-            "upstream-status",
-        ),
-        (
-            ScriptedClient::new().respond_json(404, "{}"),
-            502,
-            "upstream-status",
-        ),
-        (
-            ScriptedClient::new().respond_json(200, "<html>"),
-            502,
-            "upstream-invalid-body",
-        ),
+        (ScriptedClient::new().respond_json(503, "{}"), 502, "upstream-status"),
+        (ScriptedClient::new().respond_json(404, "{}"), 502, "upstream-status"),
+        (ScriptedClient::new().respond_json(200, "<html>"), 502, "upstream-invalid-body"),
         (
             ScriptedClient::new().respond({
                 let mut r = Response::new(Bytes::new());
@@ -366,23 +286,14 @@ fn items_encode_the_id_as_one_segment_and_pass_only_fields() {
     assert_eq!(run.status, 200, "{}", run.body);
     assert_eq!(run.body, json!({"id": "a/../@evil", "item": {"sku": "x"}}));
     let sent = &run.client.requests()[0];
-    assert_eq!(
-        sent.uri,
-        "http://items.test/v1/items/a%2F%2E%2E%2F%40evil?fields=id%2Cname"
-    );
+    assert_eq!(sent.uri, "http://items.test/v1/items/a%2F%2E%2E%2F%40evil?fields=id%2Cname");
     // The token is for API_URL only.
     assert!(sent.headers.get("authorization").is_none());
 }
 
 #[test]
 fn items_reject_dot_segments_and_bad_encoding() {
-    for path in [
-        "/items/..",
-        "/items/%2E%2E",
-        "/items/.",
-        "/items/%ff",
-        "/items/x?fields=%ff",
-    ] {
+    for path in ["/items/..", "/items/%2E%2E", "/items/.", "/items/%ff", "/items/x?fields=%ff"] {
         let run = item(path, ScriptedClient::new());
         assert_problem(&run, 400, "bad-request");
         assert!(run.client.requests().is_empty(), "{path}");
@@ -391,14 +302,7 @@ fn items_reject_dot_segments_and_bad_encoding() {
 
 #[test]
 fn items_need_their_config() {
-    let run = run_with(
-        "GET",
-        "/items/1",
-        None,
-        b"",
-        ScriptedClient::new(),
-        MemoryConfig::new(),
-    );
+    let run = run_with("GET", "/items/1", None, b"", ScriptedClient::new(), MemoryConfig::new());
     assert_problem(&run, 500, "configuration");
     assert!(run.body["detail"].as_str().unwrap().contains("ITEMS_URL"));
 }

@@ -17,16 +17,7 @@ fn embedded_routes_file_loads_and_every_filter_compiles() {
     let routes = anyedge_reference::transform_routes().unwrap_or_else(|e| panic!("{e}"));
     routes.check().unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = routes.names().collect();
-    assert_eq!(
-        names,
-        [
-            "list-users",
-            "user-profile",
-            "quote",
-            "normalize-signup",
-            "forward-event"
-        ]
-    );
+    assert_eq!(names, ["list-users", "user-profile", "quote", "normalize-signup", "forward-event"]);
     assert!(anyedge_reference::ROUTES_FILE.contains("[origins]"));
 }
 
@@ -80,16 +71,9 @@ fn reference_app_serves_the_configured_routes() {
 
         // The path parameter is one encoded segment upstream.
         let client = ScriptedClient::new().respond_json(404, r#"{"error":"no such data"}"#);
-        let (status, body, _) = call(
-            data_host(client.clone()),
-            &app,
-            get("/users/a%2F..%2Fb/profile"),
-        )
-        .await;
-        assert_eq!(
-            client.requests()[0].uri,
-            "http://data.test/base/data/users/a%2F%2E%2E%2Fb"
-        );
+        let (status, body, _) =
+            call(data_host(client.clone()), &app, get("/users/a%2F..%2Fb/profile")).await;
+        assert_eq!(client.requests()[0].uri, "http://data.test/base/data/users/a%2F%2E%2E%2Fb");
         assert_eq!(
             (status, body["type"].as_str()),
             (502, Some("https://anyedge.dev/problems/upstream-status"))
@@ -115,10 +99,7 @@ fn request_filter_output_is_posted_upstream() {
         assert_eq!(sent.method, http::Method::POST);
         assert_eq!(sent.headers["content-type"], "application/json");
         let sent_body: Value = serde_json::from_slice(&sent.body).unwrap();
-        assert_eq!(
-            sent_body,
-            json!({"kind": "click", "user": "u1", "props": {"x": 1}})
-        );
+        assert_eq!(sent_body, json!({"kind": "click", "user": "u1", "props": {"x": 1}}));
 
         // A request-side `{field, reason}` error is a 422, and nothing goes upstream.
         let client = ScriptedClient::new();
@@ -134,22 +115,12 @@ fn errors_map_to_statuses() {
     futures_executor::block_on(async {
         let app = anyedge_reference::app::<TestHost>();
         let slug = |b: &Value| {
-            b["type"]
-                .as_str()
-                .unwrap_or("")
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_owned()
+            b["type"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_owned()
         };
 
         // Not JSON: 400 with the position; wrong content type: 415.
-        let (status, body, _) = call(
-            TestHost::new(),
-            &app,
-            post("/signups/normalize", "{\"email\": "),
-        )
-        .await;
+        let (status, body, _) =
+            call(TestHost::new(), &app, post("/signups/normalize", "{\"email\": ")).await;
         assert_eq!((status, slug(&body).as_str()), (400, "invalid-json"));
         let req = http::Request::post("/signups/normalize")
             .header("content-type", "text/plain")
@@ -159,17 +130,10 @@ fn errors_map_to_statuses() {
         assert_eq!(status, 415);
 
         // A filter's error on the request body: 400 with its message.
-        let (status, body, _) = call(
-            TestHost::new(),
-            &app,
-            post("/signups/normalize", r#"{"email": 5, "name": "x"}"#),
-        )
-        .await;
-        assert_eq!(
-            (status, slug(&body).as_str()),
-            (400, "bad-request"),
-            "{body}"
-        );
+        let (status, body, _) =
+            call(TestHost::new(), &app, post("/signups/normalize", r#"{"email": 5, "name": "x"}"#))
+                .await;
+        assert_eq!((status, slug(&body).as_str()), (400, "bad-request"), "{body}");
         assert!(body["detail"]
             .as_str()
             .unwrap()
@@ -178,28 +142,14 @@ fn errors_map_to_statuses() {
         // A filter's error on the upstream's answer: 502.
         let client = ScriptedClient::new().respond_json(200, r#"{"contact":{"email":null}}"#);
         let (status, body, _) = call(data_host(client), &app, get("/users/u-legacy/profile")).await;
-        assert_eq!(
-            (status, slug(&body).as_str()),
-            (502, "upstream-invalid-body"),
-            "{body}"
-        );
-        assert!(
-            body["detail"].as_str().unwrap().contains("must be strings"),
-            "{body}"
-        );
+        assert_eq!((status, slug(&body).as_str()), (502, "upstream-invalid-body"), "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("must be strings"), "{body}");
 
         // Upstream answer not JSON: 502; DATA_URL missing: 500.
-        let client = ScriptedClient::new().respond(
-            http::Response::builder()
-                .status(200)
-                .body("nope".into())
-                .unwrap(),
-        );
+        let client = ScriptedClient::new()
+            .respond(http::Response::builder().status(200).body("nope".into()).unwrap());
         let (status, body, _) = call(data_host(client), &app, get("/users")).await;
-        assert_eq!(
-            (status, slug(&body).as_str()),
-            (502, "upstream-invalid-body")
-        );
+        assert_eq!((status, slug(&body).as_str()), (502, "upstream-invalid-body"));
         let (status, body, _) = call(TestHost::new(), &app, get("/users")).await;
         assert_eq!((status, slug(&body).as_str()), (500, "configuration"));
 

@@ -52,16 +52,10 @@ fn request(route: &str) -> (http::Request<bytes::Bytes>, Option<&'static str>) {
             Some(PRICES),
         ),
         "normalize-signup" => (
-            post(
-                "/signups/normalize",
-                r#"{"email":" A@B.C ","name":" Ada ","tags":["X","y"]}"#,
-            ),
+            post("/signups/normalize", r#"{"email":" A@B.C ","name":" Ada ","tags":["X","y"]}"#),
             None,
         ),
-        "forward-event" => (
-            post("/events/signup", r#"{"user":{"id":"u-1"}}"#),
-            Some(ECHO),
-        ),
+        "forward-event" => (post("/events/signup", r#"{"user":{"id":"u-1"}}"#), Some(ECHO)),
         other => panic!("no sample request for route {other}"),
     }
 }
@@ -105,11 +99,8 @@ fn transform_cost_table() {
     println!();
     println!("| route | parse (whole file) | cold request | warm request | ≈ compile |");
     println!("|---|---:|---:|---:|---:|");
-    let names: Vec<String> = anyedge_reference::transform_routes()
-        .unwrap()
-        .names()
-        .map(str::to_owned)
-        .collect();
+    let names: Vec<String> =
+        anyedge_reference::transform_routes().unwrap().names().map(str::to_owned).collect();
     for name in names {
         let mut cold = Vec::new();
         let mut warm = Vec::new();
@@ -133,12 +124,6 @@ fn transform_cost_table() {
         });
         let (cold, warm) = (median(cold), median(warm));
         let compile = cold.saturating_sub(warm).saturating_sub(parse);
-        println!(
-            "| {name} | {} | {} | {} | {} |",
-            us(parse),
-            us(cold),
-            us(warm),
-            us(compile)
-        );
+        println!("| {name} | {} | {} | {} | {} |", us(parse), us(cold), us(warm), us(compile));
     }
 }

@@ -202,9 +202,7 @@ impl Wire {
                 self.fill_more()?;
             }
             if !self.buf.starts_with(b"\r\n") {
-                return Err(Failure::Bad(
-                    "bad chunked body: no CRLF after a chunk".into(),
-                ));
+                return Err(Failure::Bad("bad chunked body: no CRLF after a chunk".into()));
             }
             self.buf.drain(..2);
         }
@@ -257,18 +255,11 @@ fn received(parsed: &httparse::Request<'_, '_>) -> Received {
     let headers: Vec<(String, String)> = parsed
         .headers
         .iter()
-        .map(|h| {
-            (
-                h.name.to_ascii_lowercase(),
-                String::from_utf8_lossy(h.value).trim().to_owned(),
-            )
-        })
+        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).trim().to_owned()))
         .collect();
     let connection = header(&headers, "connection").map(str::to_ascii_lowercase);
     let has = |token: &str| {
-        connection
-            .as_deref()
-            .is_some_and(|c| c.split(',').any(|t| t.trim() == token))
+        connection.as_deref().is_some_and(|c| c.split(',').any(|t| t.trim() == token))
     };
     let close = has("close") || (parsed.version == Some(0) && !has("keep-alive"));
     Received {
@@ -282,10 +273,7 @@ fn received(parsed: &httparse::Request<'_, '_>) -> Received {
 
 /// The first value of header `name` (lower case).
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 /// The body's framing (RFC 9112 §6.3): chunked when it is the last transfer
@@ -308,11 +296,7 @@ fn framing(headers: &[(String, String)]) -> Result<Framing, Failure> {
         )));
     }
     let mut length = None;
-    for v in headers
-        .iter()
-        .filter(|(k, _)| k == "content-length")
-        .flat_map(|(_, v)| v.split(','))
-    {
+    for v in headers.iter().filter(|(k, _)| k == "content-length").flat_map(|(_, v)| v.split(',')) {
         let n: u64 = v
             .trim()
             .parse()
@@ -329,11 +313,7 @@ fn handle_connection(stream: TcpStream) -> io::Result<()> {
     // One write per response and no Nagle: a head and a body in two writes
     // would wait for the client's delayed ACK (about 40 ms) on reused connections.
     stream.set_nodelay(true)?;
-    let mut wire = Wire {
-        stream,
-        buf: Vec::new(),
-        scratch: vec![0; 64 * 1024],
-    };
+    let mut wire = Wire { stream, buf: Vec::new(), scratch: vec![0; 64 * 1024] };
     loop {
         match wire.read_request() {
             Ok(Some(req)) => {
@@ -356,19 +336,11 @@ fn handle_connection(stream: TcpStream) -> io::Result<()> {
 type Answer = (u16, &'static str, Vec<u8>, Vec<(&'static str, String)>);
 
 fn json_answer(status: u16, value: Value) -> Answer {
-    (
-        status,
-        "application/json",
-        value.to_string().into_bytes(),
-        vec![],
-    )
+    (status, "application/json", value.to_string().into_bytes(), vec![])
 }
 
 fn respond(req: &Received) -> Answer {
-    let (path, query) = req
-        .target
-        .split_once('?')
-        .unwrap_or((req.target.as_str(), ""));
+    let (path, query) = req.target.split_once('?').unwrap_or((req.target.as_str(), ""));
     if let Some((status, value)) = data::respond(path, query) {
         return json_answer(status, value);
     }
@@ -385,11 +357,7 @@ fn respond(req: &Received) -> Answer {
     match segments.as_slice() {
         ["hello"] => json_answer(200, json!({"greeting": "Hello from the local upstream"})),
         ["status", code] => {
-            let code = code
-                .parse()
-                .ok()
-                .filter(|c| (200..600).contains(c))
-                .unwrap_or(400);
+            let code = code.parse().ok().filter(|c| (200..600).contains(c)).unwrap_or(400);
             json_answer(code, json!({"status": code}))
         }
         ["slow", ms] => {
@@ -402,18 +370,12 @@ fn respond(req: &Received) -> Answer {
             let n: usize = bytes.parse().unwrap_or(0).min(64 * 1024 * 1024);
             json_answer(200, Value::String("x".repeat(n)))
         }
-        ["redirect"] => (
-            302,
-            "application/json",
-            b"{}".to_vec(),
-            vec![("location", "/hello".to_owned())],
-        ),
+        ["redirect"] => {
+            (302, "application/json", b"{}".to_vec(), vec![("location", "/hello".to_owned())])
+        }
         ["echo", ..] => {
-            let headers: Map<String, Value> = req
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
+            let headers: Map<String, Value> =
+                req.headers.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             json_answer(
                 200,
                 json!({

@@ -76,21 +76,12 @@ pub(crate) fn all() -> Result<Artifacts> {
     step("bench: JavaScript Workers (plain, Hono bundled with esbuild)");
     let js_plain = out("js-plain");
     std::fs::create_dir_all(&js_plain)?;
-    std::fs::copy(
-        root().join("benches/js/plain.js"),
-        js_plain.join("index.js"),
-    )?;
+    std::fs::copy(root().join("benches/js/plain.js"), js_plain.join("index.js"))?;
     let js_hono = out("js-hono");
     std::fs::create_dir_all(&js_hono)?;
     run(cmd(npm_bin("esbuild"))
         .arg(root().join("benches/js/hono.js"))
-        .args([
-            "--bundle",
-            "--format=esm",
-            "--platform=neutral",
-            "--minify",
-            "--log-level=warning",
-        ])
+        .args(["--bundle", "--format=esm", "--platform=neutral", "--minify", "--log-level=warning"])
         .arg(format!("--outfile={}", js_hono.join("index.js").display())))?;
 
     step("bench: Fastly builds (wasm32-wasip1, release)");
@@ -137,9 +128,7 @@ fn fastly_bench_crate(krate: &str, bin: &str) -> Result<PathBuf> {
 /// `CARGO_TARGET_DIR` when set (an experiment with another profile, say),
 /// else `default`.
 fn cargo_target(default: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| default.to_owned())
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| default.to_owned())
 }
 
 /// The `[profile.release]` table of a manifest, as text.
@@ -168,12 +157,7 @@ fn release_profile(manifest: &Path) -> Result<String> {
 fn fastly_reference_app(features: &[&str], to: &Path) -> Result<()> {
     run(cargo()
         .args(["build", "--quiet", "--release", "--target", "wasm32-wasip1"])
-        .args([
-            "-p",
-            "anyedge-reference",
-            "--bin",
-            "anyedge-reference-fastly",
-        ])
+        .args(["-p", "anyedge-reference", "--bin", "anyedge-reference-fastly"])
         .args(features))?;
     let built = cargo_target(&root().join("target"))
         .join("wasm32-wasip1/release/anyedge-reference-fastly.wasm");
@@ -206,14 +190,9 @@ fn check_profiles() -> Result<()> {
 
 /// Size of `path` and of its `gzip -9`, in bytes.
 pub(crate) fn sizes(path: &Path) -> Result<(u64, u64)> {
-    let raw = std::fs::metadata(path)
-        .with_context(|| format!("{} was not built", path.display()))?
-        .len();
-    let gz = cmd("gzip")
-        .args(["-9", "-c"])
-        .arg(path)
-        .output()
-        .context("run gzip")?;
+    let raw =
+        std::fs::metadata(path).with_context(|| format!("{} was not built", path.display()))?.len();
+    let gz = cmd("gzip").args(["-9", "-c"]).arg(path).output().context("run gzip")?;
     if !gz.status.success() {
         bail!("gzip {} failed", path.display());
     }

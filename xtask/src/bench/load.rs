@@ -11,12 +11,7 @@ use crate::load::{run_for, Shot, Stats};
 /// both sides of each round alike, so this is steadier than the ratio of
 /// the totals.
 pub(crate) fn round_ratios(a: &Stats, b: &Stats) -> (f64, f64, f64) {
-    let r: Vec<f64> = a
-        .per_round
-        .iter()
-        .zip(&b.per_round)
-        .map(|(x, y)| x / y.max(1e-9))
-        .collect();
+    let r: Vec<f64> = a.per_round.iter().zip(&b.per_round).map(|(x, y)| x / y.max(1e-9)).collect();
     if r.is_empty() {
         return (0.0, 0.0, 0.0);
     }
@@ -36,18 +31,8 @@ pub(crate) fn interleaved(
     warmup: Duration,
 ) -> Vec<Stats> {
     for (name, addr, shot) in contenders {
-        let w = run_for(
-            *addr,
-            std::slice::from_ref(*shot),
-            connections,
-            warmup,
-            || {},
-        );
-        eprintln!(
-            "  warm-up {name}: {:.0} req/s, {} errors",
-            w.rps(),
-            w.errors()
-        );
+        let w = run_for(*addr, std::slice::from_ref(*shot), connections, warmup, || {});
+        eprintln!("  warm-up {name}: {:.0} req/s, {} errors", w.rps(), w.errors());
     }
     let rounds = rounds.max(1);
     let slice = total / rounds as u32;
@@ -70,10 +55,7 @@ pub(crate) fn interleaved(
             s.rps(),
             s.percentile(0.50),
             s.percentile(0.99),
-            s.first_error
-                .as_deref()
-                .map(|e| format!("; first error: {e}"))
-                .unwrap_or_default()
+            s.first_error.as_deref().map(|e| format!("; first error: {e}")).unwrap_or_default()
         );
     }
     stats

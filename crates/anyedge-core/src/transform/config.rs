@@ -84,9 +84,7 @@ impl At<'_> {
 }
 
 fn is_var_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn method(at: &At<'_>, field: &str, text: &str) -> Result<Method, ConfigError> {
@@ -121,10 +119,9 @@ fn template(at: &At<'_>, path: &str, params: &[String]) -> Result<Vec<Segment>, 
             };
             let name = &after[..end];
             if !params.iter().any(|p| p == name) {
-                return Err(at.err(
-                    FIELD,
-                    format!("`{{{name}}}` is not a parameter of the route's path"),
-                ));
+                return Err(
+                    at.err(FIELD, format!("`{{{name}}}` is not a parameter of the route's path"))
+                );
             }
             out.push(Segment::Param(name.to_owned()));
             rest = &after[end + 1..];
@@ -161,12 +158,8 @@ fn filter(
 
 /// Parses and checks `text`; filters are not compiled here.
 pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<RouteSpec>, ConfigError> {
-    let whole = |message: String| ConfigError {
-        file: file.to_owned(),
-        route: None,
-        field: None,
-        message,
-    };
+    let whole =
+        |message: String| ConfigError { file: file.to_owned(), route: None, field: None, message };
     let parsed: FileToml = toml::from_str(text).map_err(|e| {
         let message = e.message().to_owned();
         match e.span() {
@@ -192,22 +185,13 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<RouteSpec>, ConfigErro
         if specs.iter().any(|s| s.name == r.name) {
             return Err(whole(format!("two routes are named {:?}", r.name)));
         }
-        let at = At {
-            file,
-            route: &r.name,
-        };
+        let at = At { file, route: &r.name };
         let route_method = method(&at, "method", &r.method)?;
         let params = route_params(&at, &r.path)?;
-        if let Some(other) = specs
-            .iter()
-            .find(|s| s.method == route_method && s.path == r.path)
-        {
+        if let Some(other) = specs.iter().find(|s| s.method == route_method && s.path == r.path) {
             return Err(at.err(
                 "path",
-                format!(
-                    "{} {} is also declared by route {:?}",
-                    r.method, r.path, other.name
-                ),
+                format!("{} {} is also declared by route {:?}", r.method, r.path, other.name),
             ));
         }
         let request_filter = filter(&at, "request_filter", r.request_filter)?;
@@ -221,10 +205,9 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<RouteSpec>, ConfigErro
                     ));
                 }
                 if response_filter.is_none() {
-                    return Err(at.err(
-                        "response_filter",
-                        "is required for a route without an upstream",
-                    ));
+                    return Err(
+                        at.err("response_filter", "is required for a route without an upstream")
+                    );
                 }
                 None
             }
@@ -236,19 +219,11 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<Vec<RouteSpec>, ConfigErro
                         format!(
                             "unknown origin `{}`; declared in [origins]: {}",
                             u.origin,
-                            if known.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                known.join(", ")
-                            }
+                            if known.is_empty() { "none".to_owned() } else { known.join(", ") }
                         ),
                     ));
                 };
-                let default = if request_filter.is_some() {
-                    Method::POST
-                } else {
-                    Method::GET
-                };
+                let default = if request_filter.is_some() { Method::POST } else { Method::GET };
                 let upstream_method = match &u.method {
                     Some(m) => method(&at, "upstream.method", m)?,
                     None => default,

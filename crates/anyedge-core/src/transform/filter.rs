@@ -68,11 +68,7 @@ fn offset_in(whole: &str, part: &str) -> usize {
 
 fn error_at(code: &str, part: &str, message: String) -> CompileError {
     let (line, column) = position(code, offset_in(code, part));
-    CompileError {
-        line,
-        column,
-        message,
-    }
+    CompileError { line, column, message }
 }
 
 fn lex_message(e: &lex::Expect<&str>) -> String {
@@ -122,51 +118,43 @@ fn funs() -> impl Iterator<Item = native::Fun<Data>> {
 impl Filter {
     /// Parses and compiles `code` with jq's standard library and [`GLOBAL_VARS`].
     pub(crate) fn compile(code: &str) -> Result<Filter, CompileError> {
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
+        let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
         let arena = Arena::default();
-        let modules = Loader::new(defs)
-            .load(&arena, File { code, path: () })
-            .map_err(|errs| {
-                let first = errs.into_iter().next().map(|(_, e)| e);
-                match first {
-                    Some(jaq_core::load::Error::Lex(errs)) => match errs.first() {
-                        // An unclosed delimiter is reported where it opens.
-                        Some((expect @ lex::Expect::Delim(open), _)) => {
-                            error_at(code, open, lex_message(expect))
-                        }
-                        Some((expect, at)) => error_at(code, at, lex_message(expect)),
-                        None => error_at(code, "", "syntax error".into()),
-                    },
-                    Some(jaq_core::load::Error::Parse(errs)) => match errs.first() {
-                        Some((expect, at)) => error_at(code, at, parse_message(expect, at)),
-                        None => error_at(code, "", "syntax error".into()),
-                    },
-                    Some(jaq_core::load::Error::Io(_)) => {
-                        error_at(code, "", "modules cannot be imported or included".into())
+        let modules = Loader::new(defs).load(&arena, File { code, path: () }).map_err(|errs| {
+            let first = errs.into_iter().next().map(|(_, e)| e);
+            match first {
+                Some(jaq_core::load::Error::Lex(errs)) => match errs.first() {
+                    // An unclosed delimiter is reported where it opens.
+                    Some((expect @ lex::Expect::Delim(open), _)) => {
+                        error_at(code, open, lex_message(expect))
                     }
+                    Some((expect, at)) => error_at(code, at, lex_message(expect)),
                     None => error_at(code, "", "syntax error".into()),
+                },
+                Some(jaq_core::load::Error::Parse(errs)) => match errs.first() {
+                    Some((expect, at)) => error_at(code, at, parse_message(expect, at)),
+                    None => error_at(code, "", "syntax error".into()),
+                },
+                Some(jaq_core::load::Error::Io(_)) => {
+                    error_at(code, "", "modules cannot be imported or included".into())
                 }
-            })?;
+                None => error_at(code, "", "syntax error".into()),
+            }
+        })?;
         Compiler::default()
             .with_funs(funs())
             .with_global_vars(GLOBAL_VARS)
             .compile(modules)
             .map(Filter)
-            .map_err(
-                |errs| match errs.into_iter().flat_map(|(_, errs)| errs).next() {
-                    Some((name, jaq_core::compile::Undefined::Filter(arity))) => {
-                        error_at(code, name, format!("undefined filter {name}/{arity}"))
-                    }
-                    Some((name, undefined)) => error_at(
-                        code,
-                        name,
-                        format!("undefined {} {name}", undefined.as_str()),
-                    ),
-                    None => error_at(code, "", "does not compile".into()),
-                },
-            )
+            .map_err(|errs| match errs.into_iter().flat_map(|(_, errs)| errs).next() {
+                Some((name, jaq_core::compile::Undefined::Filter(arity))) => {
+                    error_at(code, name, format!("undefined filter {name}/{arity}"))
+                }
+                Some((name, undefined)) => {
+                    error_at(code, name, format!("undefined {} {name}", undefined.as_str()))
+                }
+                None => error_at(code, "", "does not compile".into()),
+            })
     }
 
     /// Runs the filter on `input` with `$body`, `$params` and `$query` bound;
@@ -210,12 +198,7 @@ pub(crate) fn string(s: &str) -> Val {
 
 /// A jaq object of strings.
 pub(crate) fn object<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Val {
-    Val::obj(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (string(k), string(v)))
-            .collect(),
-    )
+    Val::obj(pairs.into_iter().map(|(k, v)| (string(k), string(v))).collect())
 }
 
 fn number(n: &jaq_json::Num) -> Value {
@@ -246,20 +229,16 @@ fn number(n: &jaq_json::Num) -> Value {
 /// are errors.
 pub(crate) fn to_json(v: &Val, depth: usize) -> Result<Value, String> {
     if depth > MAX_DEPTH {
-        return Err(format!(
-            "the output is nested deeper than {MAX_DEPTH} levels"
-        ));
+        return Err(format!("the output is nested deeper than {MAX_DEPTH} levels"));
     }
     Ok(match v {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => number(n),
         Val::TStr(b) | Val::BStr(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        Val::Arr(a) => Value::Array(
-            a.iter()
-                .map(|x| to_json(x, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
+        Val::Arr(a) => {
+            Value::Array(a.iter().map(|x| to_json(x, depth + 1)).collect::<Result<_, _>>()?)
+        }
         Val::Obj(o) => {
             let mut map = Map::with_capacity(o.len());
             for (k, x) in o.iter() {
@@ -304,10 +283,7 @@ mod tests {
 
     #[test]
     fn run_errors() {
-        assert_eq!(
-            run(r#"error("boom")"#, "null"),
-            Err(RunError::Raised("boom".into()))
-        );
+        assert_eq!(run(r#"error("boom")"#, "null"), Err(RunError::Raised("boom".into())));
         assert_eq!(
             run(r#"error({field: "a"})"#, "null"),
             Err(RunError::Raised(serde_json::json!({"field": "a"})))
@@ -317,10 +293,7 @@ mod tests {
         );
         assert_eq!(run("empty", "null"), Err(RunError::Outputs(0)));
         assert_eq!(run("1, 2", "null"), Err(RunError::Outputs(2)));
-        assert!(matches!(
-            run("halt_error", "null"),
-            Err(RunError::Halted(5))
-        ));
+        assert!(matches!(run("halt_error", "null"), Err(RunError::Halted(5))));
         assert!(matches!(run("now", "null"), Err(RunError::Raised(_))));
         assert!(matches!(run("env", "null"), Err(RunError::Raised(_))));
         assert!(matches!(run("{(1): 2}", "null"), Err(RunError::NotJson(_))));
@@ -335,23 +308,13 @@ mod tests {
         let e = |code| Filter::compile(code).err().unwrap();
         assert_eq!(
             e(".a | $x"),
-            CompileError {
-                line: 1,
-                column: 6,
-                message: "undefined variable $x".into()
-            }
+            CompileError { line: 1, column: 6, message: "undefined variable $x".into() }
         );
         assert_eq!(e(".a |\n  nosuch(1)").message, "undefined filter nosuch/1");
-        assert_eq!(
-            (e(".a |\n  nosuch(1)").line, e(".a |\n  nosuch(1)").column),
-            (2, 3)
-        );
+        assert_eq!((e(".a |\n  nosuch(1)").line, e(".a |\n  nosuch(1)").column), (2, 3));
         let unclosed = e("[1, 2");
         assert_eq!((unclosed.line, unclosed.column), (1, 1));
-        assert!(
-            unclosed.message.contains("`[` is not closed"),
-            "{unclosed:?}"
-        );
+        assert!(unclosed.message.contains("`[` is not closed"), "{unclosed:?}");
         let parse = e(".a | | .b");
         assert!(parse.message.starts_with("expected term"), "{parse:?}");
         assert_eq!(parse.column, 6);

@@ -58,14 +58,12 @@ impl FilterSlot {
     pub(crate) fn get(&self) -> std::result::Result<Rc<Filter>, ConfigError> {
         self.compiled
             .get_or_init(|| {
-                Filter::compile(&self.code)
-                    .map(Rc::new)
-                    .map_err(|e| ConfigError {
-                        file: self.file.clone(),
-                        route: Some(self.route.clone()),
-                        field: Some(self.field.to_owned()),
-                        message: format!("line {}, column {}: {}", e.line, e.column, e.message),
-                    })
+                Filter::compile(&self.code).map(Rc::new).map_err(|e| ConfigError {
+                    file: self.file.clone(),
+                    route: Some(self.route.clone()),
+                    field: Some(self.field.to_owned()),
+                    message: format!("line {}, column {}: {}", e.line, e.column, e.message),
+                })
             })
             .clone()
     }
@@ -84,10 +82,7 @@ pub(crate) struct RouteSpec {
 impl RouteSpec {
     /// Compiles the route's filters now.
     pub(crate) fn compile_all(&self) -> std::result::Result<(), ConfigError> {
-        for slot in [&self.request_filter, &self.response_filter]
-            .into_iter()
-            .flatten()
-        {
+        for slot in [&self.request_filter, &self.response_filter].into_iter().flatten() {
             slot.get()?;
         }
         Ok(())
@@ -189,10 +184,7 @@ fn upstream_request<H: Host>(ctx: &Ctx<H>, up: &Upstream, body: Option<&Value>) 
 async fn fetch<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<Val> {
     let res = upstream::fetch(ctx.client(), req).await?;
     filter::from_json_slice(res.body()).map_err(|e| {
-        Error::upstream(
-            UpstreamFailure::InvalidBody,
-            format!("upstream body is not JSON: {e}"),
-        )
+        Error::upstream(UpstreamFailure::InvalidBody, format!("upstream body is not JSON: {e}"))
     })
 }
 

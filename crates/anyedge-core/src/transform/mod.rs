@@ -70,9 +70,7 @@ pub struct Routes {
 
 impl fmt::Debug for Routes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(self.routes.iter().map(|r| &r.name))
-            .finish()
+        f.debug_list().entries(self.routes.iter().map(|r| &r.name)).finish()
     }
 }
 
@@ -82,9 +80,7 @@ impl Routes {
     /// or by [`Routes::check`]). `file` names the file in errors.
     pub fn from_toml(file: &str, text: &str) -> Result<Routes, ConfigError> {
         let routes = config::parse(file, text)?;
-        Ok(Routes {
-            routes: routes.into_iter().map(Rc::new).collect(),
-        })
+        Ok(Routes { routes: routes.into_iter().map(Rc::new).collect() })
     }
 
     /// Compiles every filter now; the first error names the file, route,
@@ -122,9 +118,7 @@ impl Routes {
             let method = spec.method.clone();
             let path = spec.path.clone();
             let spec = Rc::clone(spec);
-            router.route(method, &path, move |req, ctx| {
-                handler::handle(Rc::clone(&spec), req, ctx)
-            })
+            router.route(method, &path, move |req, ctx| handler::handle(Rc::clone(&spec), req, ctx))
         })
     }
 }

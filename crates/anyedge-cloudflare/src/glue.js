@@ -1,0 +1,93 @@
+// The JavaScript half of anyedge-cloudflare's conversions (src/convert.rs is
+// the Rust half). Each export does in one call across the wasm boundary what
+// would otherwise take one call per header, field and chunk. Headers cross
+// as text, one `name:value\n` line per value: names cannot contain `:` and
+// values cannot contain `\n`, so the text is unambiguous.
+
+function toLines(headers) {
+  let out = "";
+  for (const [name, value] of headers) out += name + ":" + value + "\n";
+  return out;
+}
+
+function fromLines(lines) {
+  const headers = new Headers();
+  for (const line of lines.split("\n")) {
+    if (line === "") continue;
+    const at = line.indexOf(":");
+    headers.append(line.slice(0, at), line.slice(at + 1));
+  }
+  return headers;
+}
+
+// `METHOD\nURL\n` and the header lines of a request the Worker received.
+export function anyedge_request_head(request) {
+  return request.method + "\n" + request.url + "\n" + toLines(request.headers);
+}
+
+// `STATUS\n` and the header lines of a fetched response.
+export function anyedge_response_head(response) {
+  return response.status + "\n" + toLines(response.headers);
+}
+
+// The body of a request or response, read chunk by chunk whatever its
+// headers say: a Uint8Array, or null as soon as it passes `limit` bytes
+// (the stream is then cancelled).
+export async function anyedge_read(message, limit) {
+  if (message.body === null) return new Uint8Array(0);
+  const reader = message.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+// A response; `body` is a view into wasm memory, copied here (an empty one
+// is no body, which statuses like 204 and 304 require).
+export function anyedge_response(status, lines, body) {
+  const init = { status, headers: fromLines(lines) };
+  return new Response(body.byteLength === 0 ? null : body.slice(), init);
+}
+
+// An outbound request that does not follow redirects; `body` as above.
+export function anyedge_outbound(method, url, lines, body) {
+  const init = { method, headers: fromLines(lines), redirect: "manual" };
+  if (body.byteLength > 0) init.body = body.slice();
+  return new Request(url, init);
+}
+
+// The whole upstream exchange under one `AbortSignal.timeout`, which aborts
+// the fetch or the body still streaming: `[head, body]` as
+// anyedge_response_head and anyedge_read give them. A timeout rejects with
+// the string "anyedge:timeout", a failed body read with "anyedge:body: "
+// and the error; a failed fetch with the runtime's error.
+export async function anyedge_fetch(request, timeoutMs, limit) {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response;
+  try {
+    response = await fetch(request, { signal });
+  } catch (e) {
+    throw signal.aborted ? "anyedge:timeout" : e;
+  }
+  try {
+    return [anyedge_response_head(response), await anyedge_read(response, limit)];
+  } catch (e) {
+    throw signal.aborted ? "anyedge:timeout" : "anyedge:body: " + e;
+  }
+}
