@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # Per-request cost of a jq filter on Viceroy: alternates GET /health and
 # POST /signups/normalize on one keep-alive connection to a release
-# anyedge-fastly build and prints medians (first 100 of each dropped).
-#   python3 benches/filter-cost-viceroy.py target/fastly/anyedge-fastly-test-routes.wasm 19300
+# reference app's Fastly build and prints medians (first 100 of each dropped).
+#   python3 benches/filter-cost-viceroy.py target/fastly/anyedge-reference-fastly-test-routes.wasm 19300
 # (after `cargo xtask e2e fastly`, which builds the wasm and target/fastly/fastly.toml)
 import http.client, time, statistics, subprocess, os, signal, sys
 wasm, port = sys.argv[1], int(sys.argv[2])

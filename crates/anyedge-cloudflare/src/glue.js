@@ -30,11 +30,23 @@ export function anyedge_response_head(response) {
   return response.status + "\n" + toLines(response.headers);
 }
 
-// The body of a request or response, read chunk by chunk whatever its
-// headers say: a Uint8Array, or null as soon as it passes `limit` bytes
-// (the stream is then cancelled).
+// The body of a request or response: a Uint8Array, or null when it is over
+// `limit` bytes. With a `Content-Length` and no `Content-Encoding`, the
+// runtime holds the body to that length: over the limit it is not read at
+// all, within it it is read in one `arrayBuffer()`. Otherwise (a compressed
+// answer, which workerd decodes, or no length) it is read chunk by chunk and
+// the stream is cancelled as soon as it passes the limit.
 export async function anyedge_read(message, limit) {
   if (message.body === null) return new Uint8Array(0);
+  const length = message.headers.get("content-length");
+  if (length !== null && !message.headers.has("content-encoding")) {
+    if (Number(length) > limit) {
+      message.body.cancel().catch(() => {});
+      return null;
+    }
+    const bytes = new Uint8Array(await message.arrayBuffer());
+    return bytes.byteLength <= limit ? bytes : null;
+  }
   const reader = message.body.getReader();
   const chunks = [];
   let total = 0;
@@ -90,4 +102,27 @@ export async function anyedge_fetch(request, timeoutMs, limit) {
   } catch (e) {
     throw signal.aborted ? "anyedge:timeout" : "anyedge:body: " + e;
   }
+}
+
+// Requests in flight, by id: the `resolve` of the promise the runtime awaits.
+// They live on the JS side so that a request is answered even when the wasm
+// instance traps (a panic): the panic hook settles them all first.
+const inFlight = new Map();
+
+// The promise the runtime awaits for request `id`.
+export function anyedge_begin(id) {
+  return new Promise((resolve) => inFlight.set(id, resolve));
+}
+
+// Settles request `id` with `response`.
+export function anyedge_settle(id, response) {
+  const resolve = inFlight.get(id);
+  inFlight.delete(id);
+  if (resolve !== undefined) resolve(response);
+}
+
+// Settles every request in flight, each with its own copy of one response.
+export function anyedge_settle_all(status, lines, body) {
+  for (const resolve of inFlight.values()) resolve(anyedge_response(status, lines, body));
+  inFlight.clear();
 }

@@ -4,15 +4,15 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use anyedge_core::adapter::{self, AdapterHost};
 use anyedge_core::{Error, Router};
-use worker::wasm_bindgen::JsValue;
+use worker::wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 use worker::{js_sys, web_sys};
 
-use crate::convert::{js_message, request_from_worker, response_to_worker};
+use crate::convert::{headers_to_lines, js_message, request_from_worker, response_to_worker};
 use crate::{CloudflareClient, CloudflareConfig, CloudflareHost, CloudflareLogger};
 
 /// Runs `router` for one Workers request: converts the request (refusing a
@@ -66,73 +66,45 @@ async fn serve_raw(
     })
 }
 
+#[wasm_bindgen(module = "/src/glue.js")]
+extern "C" {
+    fn anyedge_begin(id: u32) -> js_sys::Promise;
+    fn anyedge_settle(id: u32, res: &web_sys::Response);
+    fn anyedge_settle_all(status: u16, lines: &str, body: &[u8]);
+}
+
 thread_local! {
-    /// The `resolve` functions of the promises [`run`] returned and has not
-    /// settled yet, by request number.
-    static IN_FLIGHT: RefCell<Vec<(u64, js_sys::Function)>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Runs `router` for one request like [`serve`], and returns the promise the
 /// Workers runtime awaits. What [`main!`](crate::main) exports as `fetch`.
 ///
-/// The promise is settled from JS's side of the call, so it does not depend
-/// on the wasm instance surviving the request: if a handler panics, the panic
-/// hook resolves every in-flight promise with a 500 `internal` problem before
-/// the module traps (the trap would otherwise leave them pending until
-/// workerd gives up on them). The instance is then reset by the
-/// `worker-build` shim on the next request.
+/// The promise is settled from JS's side of the call (`glue.js` keeps its
+/// `resolve`), so it does not depend on the wasm instance surviving the
+/// request: if a handler panics, the panic hook resolves every in-flight
+/// promise with a 500 `internal` problem before the module traps (the trap
+/// would otherwise leave them pending until workerd gives up on them). The
+/// instance is then reset by the `worker-build` shim on the next request.
 pub fn run(
     router: Rc<Router<CloudflareHost>>,
     req: web_sys::Request,
     env: worker::Env,
 ) -> js_sys::Promise {
-    let id = NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id.wrapping_add(1));
-        id
-    });
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        IN_FLIGHT.with(|f| {
-            if let Ok(mut f) = f.try_borrow_mut() {
-                f.push((id, resolve));
-            }
-        });
-    });
+    let id = NEXT_ID.with(|n| n.replace(n.get().wrapping_add(1)));
+    let promise = anyedge_begin(id);
     worker::wasm_bindgen_futures::spawn_local(async move {
-        let res = serve_raw(&router, &req, env).await;
-        let Some(resolve) = take_resolver(id) else {
-            return;
-        };
-        match res {
-            Ok(res) => {
-                let _ = resolve.call1(&JsValue::NULL, &JsValue::from(res));
-            }
-            Err(e) => {
-                worker::console_error!("ERROR anyedge: {}", js_message(&e));
-                settle(
-                    &resolve,
-                    Error::Internal("the response could not be built".into()).to_response(),
-                );
-            }
+        let res = serve_raw(&router, &req, env).await.or_else(|e| {
+            worker::console_error!("ERROR anyedge: {}", js_message(&e));
+            response_to_worker(
+                Error::Internal("the response could not be built".into()).to_response(),
+            )
+        });
+        if let Ok(res) = res {
+            anyedge_settle(id, &res);
         }
     });
     promise
-}
-
-fn take_resolver(id: u64) -> Option<js_sys::Function> {
-    IN_FLIGHT.with(|f| {
-        let mut f = f.try_borrow_mut().ok()?;
-        let at = f.iter().position(|(i, _)| *i == id)?;
-        Some(f.swap_remove(at).1)
-    })
-}
-
-/// Resolves a promise with `res`.
-fn settle(resolve: &js_sys::Function, res: anyedge_core::Response) {
-    if let Ok(res) = response_to_worker(res) {
-        let _ = resolve.call1(&JsValue::NULL, &JsValue::from(res));
-    }
 }
 
 /// Installs the panic hook and the log bridge, once per instance.
@@ -142,12 +114,8 @@ fn init_instance(host: &CloudflareHost) {
         std::panic::set_hook(Box::new(|info| {
             worker::console_error!("{}", adapter::panic_line(info));
             // The module traps right after this hook: answer what is in flight now.
-            let pending = IN_FLIGHT.with(|f| {
-                f.try_borrow_mut().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default()
-            });
-            for (_, resolve) in pending {
-                settle(&resolve, adapter::panic_response());
-            }
+            let res = adapter::panic_response();
+            anyedge_settle_all(res.status().as_u16(), &headers_to_lines(res.headers()), res.body());
         }));
         adapter::install_logging(CloudflareLogger, anyedge_core::Host::config(host));
     });

@@ -4,8 +4,8 @@
 
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+use anyedge_core::Bytes;
 use anyedge_core::{Config, Error, HttpErrorKind};
-use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode};
 use wasm_bindgen_test::wasm_bindgen_test;
 use worker::js_sys::{self, Reflect, Uint8Array};

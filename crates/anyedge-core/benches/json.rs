@@ -5,7 +5,7 @@
 //! `target/criterion/json-*/{anyedge,serde_json}`.
 
 // `criterion_group!` generates an undocumented `pub fn`.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![expect(missing_docs, clippy::unwrap_used, reason = "a benchmark")]
 
 use std::fmt::Write as _;
 use std::hint::black_box;

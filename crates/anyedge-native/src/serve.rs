@@ -80,6 +80,7 @@ where
 
 /// A bound server; [`Server::run`] serves until Ctrl-C or SIGTERM (or until
 /// the future given to [`Server::run_until`] completes).
+#[derive(Debug)]
 pub struct Server {
     listener: std::net::TcpListener,
     options: ServeOptions,

@@ -53,7 +53,6 @@ pub fn routes<H: Host>() -> Router<H> {
 anyedge_cloudflare::main!(routes());
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::rc::Rc;
 

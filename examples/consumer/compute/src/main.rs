@@ -2,9 +2,7 @@
 //! (`_start`) once per request, so the deployable is this binary.
 
 #[cfg(target_arch = "wasm32")]
-fn main() {
-    anyedge_fastly::run(&consumer_app::routes());
-}
+anyedge_fastly::main!(consumer_app::routes());
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {

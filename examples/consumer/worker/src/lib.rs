@@ -1,4 +1,4 @@
 //! The consumer app as a Cloudflare Worker: one line over `anyedge-cloudflare`.
 
 #[cfg(target_arch = "wasm32")]
-anyedge_cloudflare::export_fetch!(consumer_app::routes());
+anyedge_cloudflare::main!(consumer_app::routes());
