@@ -53,8 +53,7 @@ impl anyedge_core::HttpClient for CloudflareClient {
         &self,
         req: anyedge_core::Request,
     ) -> Result<anyedge_core::Response, anyedge_core::HttpError> {
-        let limits = anyedge_core::client::Limits::of(&req);
-        crate::convert::fetch(&crate::convert::request_to_fetch(&req)?, limits).await
+        crate::convert::fetch(&req).await
     }
 }
 

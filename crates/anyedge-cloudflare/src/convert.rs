@@ -3,8 +3,9 @@
 //!
 //! - incoming: `web_sys::Request` → [`Request`] ([`request_from_worker`]),
 //!   [`Response`] → `web_sys::Response` ([`response_to_worker`]);
-//! - outbound: [`Request`] → `web_sys::Request` ([`request_to_fetch`]), the
-//!   exchange ([`fetch`]), and its answer → [`Response`] ([`response_from_fetch`]).
+//! - outbound: the whole exchange ([`fetch`]): the [`Request`]'s method,
+//!   URL, header lines and body go to `fetch` in one call, and the answer
+//!   comes back as its head and body, made a [`Response`].
 //!
 //! Each step is one call into JS: a message's method or status, URL and
 //! headers cross as one string, its body as one `Uint8Array`, read under the
@@ -27,8 +28,12 @@ pub(crate) fn head_from_text<const N: usize>(text: &str) -> Result<([&str; N], H
         let Some((name, value)) = line.split_once(':') else {
             return Err(format!("header `{line}`"));
         };
-        let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c).ok()).collect();
-        let value = bytes.and_then(|b| HeaderValue::from_bytes(&b).ok());
+        let value = if value.is_ascii() {
+            HeaderValue::from_str(value).ok()
+        } else {
+            let bytes: Option<Vec<u8>> = value.chars().map(|c| u8::try_from(c).ok()).collect();
+            bytes.and_then(|b| HeaderValue::from_bytes(&b).ok())
+        };
         match (HeaderName::from_bytes(name.as_bytes()), value) {
             (Ok(name), Some(value)) => map.append(name, value),
             _ => return Err(format!("header `{name}`")),
@@ -77,6 +82,7 @@ mod wasm {
             lines: &str,
             body: &[u8],
         ) -> Result<web_sys::Response, JsValue>;
+        #[cfg(test)]
         #[wasm_bindgen(catch)]
         fn anyedge_outbound(
             method: &str,
@@ -84,7 +90,14 @@ mod wasm {
             lines: &str,
             body: &[u8],
         ) -> Result<web_sys::Request, JsValue>;
-        fn anyedge_fetch(req: &web_sys::Request, timeout_ms: u32, limit: f64) -> js_sys::Promise;
+        fn anyedge_fetch(
+            method: &str,
+            url: &str,
+            lines: &str,
+            body: &[u8],
+            timeout_ms: u32,
+            limit: f64,
+        ) -> js_sys::Promise;
     }
 
     /// Awaits a body read by `anyedge_read`: `Ok(None)` past the limit.
@@ -120,45 +133,40 @@ mod wasm {
         anyedge_response(res.status().as_u16(), &headers_to_lines(res.headers()), res.body())
     }
 
-    /// An outbound anyedge [`Request`] as a Workers request that does not follow redirects.
-    pub(crate) fn request_to_fetch(req: &Request) -> Result<web_sys::Request, HttpError> {
-        let invalid = |what: &str| {
-            HttpError::new(
-                Kind::InvalidRequest,
-                format!("could not build the upstream request: {what}"),
-            )
-        };
-        if req.uri().scheme().is_none() || req.uri().authority().is_none() {
-            return Err(invalid("the URL is not absolute"));
-        }
+    /// An outbound anyedge [`Request`] as the Workers request [`fetch`]
+    /// sends (it does not follow redirects), for tests.
+    #[cfg(test)]
+    pub(crate) fn request_to_fetch(req: &Request) -> Result<web_sys::Request, JsValue> {
         let lines = headers_to_lines(req.headers());
         anyedge_outbound(req.method().as_str(), &req.uri().to_string(), &lines, req.body())
-            .map_err(|e| invalid(&js_message(&e)))
     }
 
-    /// Fetches `req` under `limits`: the timeout over the whole exchange, the
-    /// answer's body read up to its limit.
-    pub(crate) async fn fetch(
-        req: &web_sys::Request,
-        limits: Limits,
-    ) -> Result<Response, HttpError> {
+    /// Fetches `req` under its [`Limits`]: the timeout over the whole
+    /// exchange, the answer's body read up to its limit.
+    pub(crate) async fn fetch(req: &Request) -> Result<Response, HttpError> {
+        let limits = Limits::of(req);
+        let uri = req.uri();
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            let why = "could not build the upstream request: the URL is not absolute";
+            return Err(HttpError::new(Kind::InvalidRequest, why));
+        }
         let timeout_ms = u32::try_from(limits.timeout.as_millis()).unwrap_or(u32::MAX);
-        let max = limits.max_response_bytes;
-        let answer =
-            JsFuture::from(anyedge_fetch(req, timeout_ms, max as f64)).await.map_err(|e| {
-                let message = js_message(&e);
-                if message == "anyedge:timeout" {
-                    return HttpError::timed_out(limits.timeout);
-                }
-                if let Some(why) = message.strip_prefix("anyedge:body: ") {
-                    return HttpError::new(
-                        Kind::Other,
-                        format!("could not read the upstream body: {why}"),
-                    );
-                }
-                let kind = crate::client::classify_fetch_error(&message);
-                HttpError::new(kind, format!("fetch failed: {message}"))
-            })?;
+        let (max, lines) = (limits.max_response_bytes, headers_to_lines(req.headers()));
+        let method = req.method().as_str();
+        let fetched =
+            anyedge_fetch(method, &uri.to_string(), &lines, req.body(), timeout_ms, max as f64);
+        let answer = JsFuture::from(fetched).await.map_err(|e| {
+            let message = js_message(&e);
+            if message == "anyedge:timeout" {
+                return HttpError::timed_out(limits.timeout);
+            }
+            if let Some(why) = message.strip_prefix("anyedge:body: ") {
+                let why = format!("could not read the upstream body: {why}");
+                return HttpError::new(Kind::Other, why);
+            }
+            let kind = crate::client::classify_fetch_error(&message);
+            HttpError::new(kind, format!("fetch failed: {message}"))
+        })?;
         let answer: Array = answer.unchecked_into();
         let body = answer.get(1);
         let body = (!body.is_null()).then(|| body.unchecked_into::<Uint8Array>().to_vec());

@@ -77,23 +77,30 @@ export function anyedge_response(status, lines, body) {
   return new Response(body.byteLength === 0 ? null : body.slice(), init);
 }
 
-// An outbound request that does not follow redirects; `body` as above.
-export function anyedge_outbound(method, url, lines, body) {
-  const init = { method, headers: fromLines(lines), redirect: "manual" };
+// The init of an outbound request that does not follow redirects; `body`
+// as above.
+function outbound(method, lines, body, signal) {
+  const init = { method, headers: fromLines(lines), redirect: "manual", signal };
   if (body.byteLength > 0) init.body = body.slice();
-  return new Request(url, init);
+  return init;
+}
+
+// The outbound request anyedge_fetch sends (for tests).
+export function anyedge_outbound(method, url, lines, body) {
+  return new Request(url, outbound(method, lines, body, undefined));
 }
 
 // The whole upstream exchange under one `AbortSignal.timeout`, which aborts
 // the fetch or the body still streaming: `[head, body]` as
 // anyedge_response_head and anyedge_read give them. A timeout rejects with
 // the string "anyedge:timeout", a failed body read with "anyedge:body: "
-// and the error; a failed fetch with the runtime's error.
-export async function anyedge_fetch(request, timeoutMs, limit) {
+// and the error; a failed fetch (an invalid URL too) with the runtime's error.
+export async function anyedge_fetch(method, url, lines, body, timeoutMs, limit) {
   const signal = AbortSignal.timeout(timeoutMs);
+  const init = outbound(method, lines, body, signal);
   let response;
   try {
-    response = await fetch(request, { signal });
+    response = await fetch(url, init);
   } catch (e) {
     throw signal.aborted ? "anyedge:timeout" : e;
   }

@@ -14,7 +14,7 @@ use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys;
 
 use crate::convert::{
-    request_from_worker, request_to_fetch, response_from_fetch, response_to_worker,
+    fetch, request_from_worker, request_to_fetch, response_from_fetch, response_to_worker,
 };
 use crate::CloudflareConfig;
 
@@ -165,10 +165,10 @@ fn outbound_request_does_not_follow_redirects_and_keeps_everything() {
 }
 
 #[wasm_bindgen_test]
-fn outbound_request_needs_an_absolute_url() {
+async fn outbound_request_needs_an_absolute_url() {
     let mut req = anyedge_core::Request::new(Bytes::new());
     *req.uri_mut() = "/relative".parse().unwrap();
-    let err = request_to_fetch(&req).unwrap_err();
+    let err = fetch(&req).await.unwrap_err();
     assert_eq!(err.kind(), HttpErrorKind::InvalidRequest);
 }
 
