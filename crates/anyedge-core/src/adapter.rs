@@ -151,8 +151,8 @@ impl BodyBuffer {
 
 /// Reads `reader` to the end into a [`BodyBuffer`] of `limit` bytes,
 /// stopping as soon as it passes the limit (`Ok(Err(OverLimit))`). `check`
-/// runs before each read (a client uses it for its deadline); its error
-/// stops the read.
+/// runs before each read after the first (a client uses it for its
+/// deadline); its error stops the read.
 ///
 /// ```
 /// use anyedge_core::adapter::{read_to_limit, OverLimit};
@@ -166,8 +166,11 @@ pub fn read_to_limit(
 ) -> io::Result<Result<Bytes, OverLimit>> {
     let mut body = BodyBuffer::new(limit);
     let mut chunk = [0u8; 8192];
+    let mut first = true;
     loop {
-        check()?;
+        if !std::mem::take(&mut first) {
+            check()?;
+        }
         let n = match reader.read(&mut chunk) {
             Ok(0) => return Ok(Ok(body.finish())),
             Ok(n) => n,

@@ -40,7 +40,8 @@ use crate::FastlyConfig;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BackendMap {
     entries: Vec<(String, String)>,
-    dynamic: bool,
+    /// `None`: as config `DYNAMIC_BACKENDS` says, read only when an origin is unmapped.
+    dynamic: Option<bool>,
 }
 
 impl BackendMap {
@@ -63,7 +64,7 @@ impl BackendMap {
 
     /// The same map, registering dynamic backends for other origins when `on`.
     pub fn dynamic(self, on: bool) -> Self {
-        BackendMap { dynamic: on, ..self }
+        BackendMap { dynamic: Some(on), ..self }
     }
 
     /// The backend mapped to `uri`'s origin.
@@ -98,15 +99,12 @@ impl FastlyClient {
 
     fn backends(&self) -> Result<&BackendMap, HttpError> {
         let read = || {
-            let var = |name| self.config.as_ref().and_then(|c| c.var(name));
-            let on = var("DYNAMIC_BACKENDS")
-                .is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"));
-            let map = BackendMap::parse(&var("BACKENDS").unwrap_or_default()).map_err(|i| {
+            let spec = self.config.as_ref().and_then(|c| c.var("BACKENDS"));
+            BackendMap::parse(&spec.unwrap_or_default()).map_err(|i| {
                 invalid(format!(
                     "config BACKENDS: entry {i} is not `http(s)://host[:port]=backend_name`"
                 ))
-            })?;
-            Ok(map.dynamic(on))
+            })
         };
         self.backends.get_or_init(read).as_ref().map_err(Clone::clone)
     }
@@ -121,7 +119,11 @@ impl FastlyClient {
             .ok_or_else(|| invalid("the request URL is not an absolute http(s) URL".into()))?;
         let unmapped = "no Fastly backend for the origin of this URL: \
                         map it in config BACKENDS (and declare the backend)";
-        if !map.dynamic {
+        let dynamic = map.dynamic.unwrap_or_else(|| {
+            let on = self.config.as_ref().and_then(|c| c.var("DYNAMIC_BACKENDS"));
+            on.is_some_and(|v| matches!(v.trim(), "true" | "1" | "yes" | "on"))
+        });
+        if !dynamic {
             return Err(invalid(format!("{unmapped}, or set DYNAMIC_BACKENDS=true")));
         }
         let name = format!("anyedge_{}", origin.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
