@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use crate::conformance::CANARY;
+use crate::conformance::{ADMIN_CANARY, CANARY, CORS_ORIGINS};
 use crate::util::{self, cargo, cmd, npm_bin, root, run, step, Service};
 use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
@@ -258,11 +258,15 @@ fn write_e2e_config() -> Result<PathBuf> {
          ITEMS_URL = \"http://{UPSTREAM_ADDR}/items\"\n\
          DATA_URL = \"http://{UPSTREAM_ADDR}\"\n\
          REFUSED_URL = \"{REFUSED_URL}\"\n\
-         UPSTREAM_TIMEOUT_MS = \"2000\"\n",
+         UPSTREAM_TIMEOUT_MS = \"2000\"\n\
+         CORS_ORIGINS = \"{CORS_ORIGINS}\"\n",
         main.display()
     );
     let path = dir.join("wrangler.toml");
     std::fs::write(&path, config)?;
-    std::fs::write(dir.join(".dev.vars"), format!("API_TOKEN={CANARY}\n"))?;
+    std::fs::write(
+        dir.join(".dev.vars"),
+        format!("API_TOKEN={CANARY}\nADMIN_TOKEN={ADMIN_CANARY}\n"),
+    )?;
     Ok(path)
 }

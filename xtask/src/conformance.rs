@@ -18,10 +18,13 @@
 //! `detail`); `empty_body`; `json_pointers` (`{"/item/path": "/items/1"}`:
 //! values at JSON pointers); `json_pointers_absent` (pointers that must not
 //! exist); `status_one_of` (where runtimes may differ for a documented
-//! reason, see the README).
+//! reason, see the README); `headers_absent` and `headers_present` (lists
+//! of names); `headers_hex` (`{"x-request-id": 32}`: that many lowercase
+//! hex digits); `header_pointers` (`{"x-request-id": "/item/headers/x-request-id"}`:
+//! the header equals the string at the JSON pointer).
 //!
-//! Every response of every case is also checked for [`CANARY`], the secret
-//! the runtimes are configured with: it must never appear in a header or body.
+//! Every response of every case is also checked for [`SECRETS`], the secrets
+//! the runtimes are configured with: they must never appear in a header or body.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -35,6 +38,17 @@ use crate::http;
 /// The secret every runtime gets as `API_TOKEN` during end-to-end runs; it
 /// must never appear in a response or a log line.
 pub(crate) const CANARY: &str = "canary-secret-4b1d";
+
+/// The secret every runtime gets as `ADMIN_TOKEN` during end-to-end runs
+/// (the cases send it to `/admin/status`); like [`CANARY`], it must never
+/// appear in a response or a log line.
+pub(crate) const ADMIN_CANARY: &str = "admin-canary-9c2e";
+
+/// What every runtime gets as `CORS_ORIGINS` during end-to-end runs.
+pub(crate) const CORS_ORIGINS: &str = "https://app.example, https://other.example";
+
+/// The secrets that must never leak.
+pub(crate) const SECRETS: [&str; 2] = [CANARY, ADMIN_CANARY];
 
 /// One case, parsed.
 pub(crate) struct Case {
@@ -116,8 +130,10 @@ pub(crate) fn play(addr: SocketAddr, case: &Case) -> Result<()> {
 fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
     let text = String::from_utf8_lossy(&res.body);
     let shown: String = text.chars().take(300).collect();
-    if text.contains(CANARY) || res.headers.iter().any(|(_, v)| v.contains(CANARY)) {
-        bail!("the canary secret leaked into the response");
+    for secret in SECRETS {
+        if text.contains(secret) || res.headers.iter().any(|(_, v)| v.contains(secret)) {
+            bail!("a canary secret leaked into the response");
+        }
     }
     if let Some(status) = expect["status"].as_u64() {
         if u64::from(res.status) != status {
@@ -142,6 +158,28 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
             }
         }
     }
+    for name in expect["headers_absent"].as_array().into_iter().flatten().filter_map(Value::as_str)
+    {
+        if let Some(got) = res.header(name) {
+            bail!("header {name} should be absent, is {got:?}");
+        }
+    }
+    for name in expect["headers_present"].as_array().into_iter().flatten().filter_map(Value::as_str)
+    {
+        if res.header(name).is_none() {
+            bail!("header {name} is missing");
+        }
+    }
+    if let Some(hex) = expect["headers_hex"].as_object() {
+        for (name, len) in hex {
+            let got = res.header(name).unwrap_or("");
+            let ok = len.as_u64() == Some(got.len() as u64)
+                && got.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !ok {
+                bail!("header {name}: {got:?} (expected {len} lowercase hex digits)");
+            }
+        }
+    }
     if expect["empty_body"].as_bool() == Some(true) && !res.body.is_empty() {
         bail!("expected an empty body, got {} bytes", res.body.len());
     }
@@ -149,7 +187,8 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
         || expect.get("json_subset").is_some()
         || expect.get("json_pointers").is_some()
         || expect.get("json_pointers_absent").is_some()
-        || expect.get("problem").is_some();
+        || expect.get("problem").is_some()
+        || expect.get("header_pointers").is_some();
     if !needs_json {
         return Ok(());
     }
@@ -171,6 +210,15 @@ fn check(expect: &Value, res: &http::RawResponse) -> Result<()> {
         for (pointer, v) in want {
             if got.pointer(pointer) != Some(v) {
                 bail!("{pointer}: {:?} (expected {v}); body: {shown}", got.pointer(pointer));
+            }
+        }
+    }
+    if let Some(want) = expect.get("header_pointers").and_then(Value::as_object) {
+        for (name, pointer) in want {
+            let pointer = pointer.as_str().unwrap_or("");
+            let (got, at) = (res.header(name), got.pointer(pointer).and_then(Value::as_str));
+            if got.is_none() || got != at {
+                bail!("header {name} {got:?} differs from {pointer} {at:?}; body: {shown}");
             }
         }
     }

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::conformance::CANARY;
+use crate::conformance::{ADMIN_CANARY, CANARY, CORS_ORIGINS};
 use crate::util::{self, cargo, cmd, root, run, step, Service};
 use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
@@ -27,6 +27,11 @@ const DEMO_UPSTREAM: &str = "127.0.0.1:8788";
 
 /// The local secret in `fastly.toml`, replaced in the test copy.
 const DEMO_TOKEN: &str = "local-dev-token";
+
+/// The admin token and CORS origins in the root `fastly.toml`, replaced by
+/// the end-to-end values in the copy.
+const DEMO_ADMIN_TOKEN: &str = "local-admin-token";
+const DEMO_CORS_ORIGINS: &str = "CORS_ORIGINS = \"http://localhost:3000\"";
 
 /// Where the adapter tests' own upstream listens: not [`UPSTREAM_ADDR`], so
 /// they do not collide with an end-to-end run of another runtime.
@@ -117,7 +122,7 @@ fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
     let source = root().join("fastly.toml");
     let text =
         std::fs::read_to_string(&source).with_context(|| format!("read {}", source.display()))?;
-    for needle in [DEMO_UPSTREAM, DEMO_TOKEN] {
+    for needle in [DEMO_UPSTREAM, DEMO_TOKEN, DEMO_ADMIN_TOKEN, DEMO_CORS_ORIGINS] {
         if !text.contains(needle) {
             bail!(
                 "{} no longer contains `{needle}`: update xtask/src/fastly.rs to match",
@@ -139,7 +144,9 @@ fn write_manifest(name: &str, upstream: &str) -> Result<PathBuf> {
             ),
         )
         .replace(DEMO_UPSTREAM, upstream)
-        .replace(DEMO_TOKEN, CANARY);
+        .replace(DEMO_TOKEN, CANARY)
+        .replace(DEMO_ADMIN_TOKEN, ADMIN_CANARY)
+        .replace(DEMO_CORS_ORIGINS, &format!("CORS_ORIGINS = \"{CORS_ORIGINS}\""));
     text.push_str(&format!(
         "\n# Added by xtask: a backend nothing listens on.\n\
          [local_server.backends.refused]\nurl = \"{refused_origin}\"\n"

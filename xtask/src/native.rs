@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::Result;
 
-use crate::conformance::CANARY;
+use crate::conformance::{ADMIN_CANARY, CANARY, CORS_ORIGINS};
 use crate::util::{cargo, cmd, root, run, Service};
 use crate::{Runtime, REFUSED_URL, UPSTREAM_ADDR};
 
@@ -47,7 +47,9 @@ impl Runtime for Native {
                 .env("DATA_URL", format!("http://{UPSTREAM_ADDR}"))
                 .env("REFUSED_URL", REFUSED_URL)
                 .env("UPSTREAM_TIMEOUT_MS", "2000")
-                .env("API_TOKEN", CANARY),
+                .env("CORS_ORIGINS", CORS_ORIGINS)
+                .env("API_TOKEN", CANARY)
+                .env("ADMIN_TOKEN", ADMIN_CANARY),
         )
     }
 }

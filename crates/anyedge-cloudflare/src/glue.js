@@ -133,3 +133,12 @@ export function anyedge_settle_all(status, lines, body) {
   for (const resolve of inFlight.values()) resolve(anyedge_response(status, lines, body));
   inFlight.clear();
 }
+
+// The clock and random source of `CloudflareHost`.
+export function anyedge_now() {
+  return Date.now();
+}
+
+export function anyedge_random(buf) {
+  crypto.getRandomValues(buf);
+}

@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use anyedge_core::adapter::{self, AdapterHost};
+use anyedge_core::adapter::{self, AdapterHost, Platform};
 use anyedge_core::{Error, Router};
 use worker::wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 use worker::{js_sys, web_sys};
@@ -33,8 +33,8 @@ use crate::{CloudflareClient, CloudflareConfig, CloudflareHost, CloudflareLogger
 /// Only when not even an error response can be built in JS (the runtime
 /// is out of memory or broken); every failure of the request itself is a
 /// problem+json response.
-pub async fn serve(
-    router: &Router<CloudflareHost>,
+pub async fn serve<S: 'static>(
+    router: &Router<CloudflareHost, S>,
     req: worker::Request,
     env: worker::Env,
 ) -> worker::Result<worker::Response> {
@@ -45,14 +45,15 @@ pub async fn serve(
 }
 
 /// [`serve`] over the `web_sys` types, as the runtime hands them over.
-async fn serve_raw(
-    router: &Router<CloudflareHost>,
+async fn serve_raw<S: 'static>(
+    router: &Router<CloudflareHost, S>,
     req: &web_sys::Request,
     env: worker::Env,
 ) -> Result<web_sys::Response, JsValue> {
-    let host =
-        Rc::new(AdapterHost::new(CloudflareClient, CloudflareLogger, CloudflareConfig::new(env)));
-    init_instance(&host);
+    let platform = Platform { now: js_now, fill_random: anyedge_random };
+    let host = AdapterHost::new(CloudflareClient, CloudflareLogger, CloudflareConfig::new(env));
+    let host = Rc::new(host.with_platform(platform));
+    init_instance(&host, router.check());
     let req = request_from_worker(req, router.body_limit()).await;
     let res = adapter::respond(router, host, req).await;
     response_to_worker(res).or_else(|e| {
@@ -71,6 +72,13 @@ extern "C" {
     fn anyedge_begin(id: u32) -> js_sys::Promise;
     fn anyedge_settle(id: u32, res: &web_sys::Response);
     fn anyedge_settle_all(status: u16, lines: &str, body: &[u8]);
+    fn anyedge_now() -> f64;
+    fn anyedge_random(buf: &mut [u8]);
+}
+
+/// `Date.now()` (which on Workers moves only across I/O), as a duration.
+fn js_now() -> std::time::Duration {
+    std::time::Duration::from_secs_f64(anyedge_now().max(0.0) / 1000.0)
 }
 
 thread_local! {
@@ -86,8 +94,8 @@ thread_local! {
 /// promise with a 500 `internal` problem before the module traps (the trap
 /// would otherwise leave them pending until workerd gives up on them). The
 /// instance is then reset by the `worker-build` shim on the next request.
-pub fn run(
-    router: Rc<Router<CloudflareHost>>,
+pub fn run<S: 'static>(
+    router: Rc<Router<CloudflareHost, S>>,
     req: web_sys::Request,
     env: worker::Env,
 ) -> js_sys::Promise {
@@ -107,8 +115,9 @@ pub fn run(
     promise
 }
 
-/// Installs the panic hook and the log bridge, once per instance.
-fn init_instance(host: &CloudflareHost) {
+/// Installs the panic hook and the log bridge, and logs what is wrong
+/// with the route table, once per instance.
+fn init_instance(host: &CloudflareHost, routes: Result<(), anyedge_core::router::RouteErrors>) {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
@@ -118,5 +127,22 @@ fn init_instance(host: &CloudflareHost) {
             anyedge_settle_all(res.status().as_u16(), &headers_to_lines(res.headers()), res.body());
         }));
         adapter::install_logging(CloudflareLogger, anyedge_core::Host::config(host));
+        if let Err(e) = routes {
+            worker::console_error!("ERROR anyedge: {e}; every request is answered 500");
+        }
     });
+}
+
+/// A router the [`main!`](crate::main) macro can keep without naming its
+/// state type. Not a public API.
+#[doc(hidden)]
+pub trait App {
+    /// [`run`] for this router.
+    fn run(self: Rc<Self>, req: web_sys::Request, env: worker::Env) -> js_sys::Promise;
+}
+
+impl<S: 'static> App for Router<CloudflareHost, S> {
+    fn run(self: Rc<Self>, req: web_sys::Request, env: worker::Env) -> js_sys::Promise {
+        run(self, req, env)
+    }
 }

@@ -51,17 +51,62 @@ use crate::{Error, Request, Response, Router};
 ///     MemoryConfig::new().with_var("A", "1"));
 /// assert_eq!(host.config().var("A").as_deref(), Some("1"));
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AdapterHost<C, L, K> {
     client: C,
     logger: L,
     config: K,
+    platform: Platform,
+}
+
+/// The clock and random source of a runtime, as plain functions.
+#[derive(Debug, Clone, Copy)]
+pub struct Platform {
+    /// Time since an arbitrary fixed point ([`Host::now`]).
+    pub now: fn() -> Duration,
+    /// Fills a buffer from the runtime's secure random source ([`Host::fill_random`]).
+    pub fill_random: fn(&mut [u8]),
+}
+
+impl Default for Platform {
+    /// `std`'s monotonic clock since first use, and random bytes from
+    /// `std`'s per-process hash keys mixed with a counter: for runtimes
+    /// without a better source (adapters for wasm runtimes set theirs).
+    fn default() -> Self {
+        Platform { now: std_now, fill_random: std_random }
+    }
+}
+
+fn std_now() -> Duration {
+    thread_local!(static START: Instant = Instant::now());
+    START.with(Instant::elapsed)
+}
+
+fn std_random(buf: &mut [u8]) {
+    use std::hash::{BuildHasher, Hasher};
+    thread_local!(static STATE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    for chunk in buf.chunks_mut(8) {
+        let n = STATE.with(|s| {
+            s.set(s.get().wrapping_add(1));
+            s.get()
+        });
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+    }
 }
 
 impl<C, L, K> AdapterHost<C, L, K> {
-    /// A host from its client, logger and config.
+    /// A host from its client, logger and config, with `std`'s clock and
+    /// random source ([`Platform::default`]).
     pub fn new(client: C, logger: L, config: K) -> Self {
-        AdapterHost { client, logger, config }
+        AdapterHost { client, logger, config, platform: Platform::default() }
+    }
+
+    /// This host with the runtime's own clock and random source.
+    pub fn with_platform(mut self, platform: Platform) -> Self {
+        self.platform = platform;
+        self
     }
 }
 
@@ -83,6 +128,12 @@ where
     }
     fn config(&self) -> &K {
         &self.config
+    }
+    fn now(&self) -> Duration {
+        (self.platform.now)()
+    }
+    fn fill_random(&self, buf: &mut [u8]) {
+        (self.platform.fill_random)(buf)
     }
 }
 
@@ -213,8 +264,8 @@ pub fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
 
 /// The response to `req`, a request the adapter converted (or the error
 /// converting it, answered as its problem).
-pub async fn respond<H: Host>(
-    router: &Router<H>,
+pub async fn respond<H: Host, S: 'static>(
+    router: &Router<H, S>,
     host: Rc<H>,
     req: Result<Request, Error>,
 ) -> Response {

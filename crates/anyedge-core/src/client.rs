@@ -32,6 +32,12 @@ pub trait HttpClient {
     async fn send(&self, req: Request) -> Result<Response, HttpError>;
 }
 
+impl<C: HttpClient + ?Sized> HttpClient for &C {
+    async fn send(&self, req: Request) -> Result<Response, HttpError> {
+        (**self).send(req).await
+    }
+}
+
 impl<C: HttpClient + ?Sized> HttpClient for std::rc::Rc<C> {
     async fn send(&self, req: Request) -> Result<Response, HttpError> {
         (**self).send(req).await

@@ -3,8 +3,11 @@
 //! Every failure on the request path becomes an [`Error`]; the router turns it
 //! into a response with [`Error::to_response`], so a handler just uses `?`.
 
+use std::borrow::Cow;
+use std::time::Duration;
+
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, StatusCode};
+use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::client::HttpError;
@@ -78,7 +81,15 @@ pub enum Error {
         kind: UpstreamFailure,
         /// Details safe to show the client.
         detail: String,
+        /// The client's error, when the failure came from the transport.
+        #[source]
+        source: Option<HttpError>,
     },
+    /// Any status, with its own problem `type` and detail: 401, 403, 409,
+    /// 429 with `Retry-After`, 503, … Made with [`Error::new`] and the
+    /// helpers beside it.
+    #[error("{}", .0.detail)]
+    Status(Box<StatusProblem>),
     /// A configuration value the handler needs is missing or invalid (500).
     #[error("configuration `{name}` is {problem}")]
     Config {
@@ -90,6 +101,16 @@ pub enum Error {
     /// A bug or an unexpected failure inside the edge (500).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The parts of an [`Error::Status`] problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusProblem {
+    status: StatusCode,
+    slug: Cow<'static, str>,
+    title: Cow<'static, str>,
+    detail: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Why a call to an upstream failed. Chooses the status (502 or 504) and the problem type.
@@ -175,8 +196,17 @@ impl From<HttpError> for Error {
             HttpErrorKind::TooLarge => UpstreamFailure::TooLarge,
             _ => UpstreamFailure::Other,
         };
-        Error::Upstream { kind, detail: format!("upstream request failed: {err}") }
+        let detail = format!("upstream request failed: {err}");
+        Error::Upstream { kind, detail, source: Some(err) }
     }
+}
+
+/// `Not Found` → `not-found`.
+fn slug_of(reason: &str) -> String {
+    reason
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect()
 }
 
 impl Error {
@@ -192,7 +222,122 @@ impl Error {
 
     /// A 502/504 for an upstream failure.
     pub fn upstream(kind: UpstreamFailure, detail: impl Into<String>) -> Self {
-        Error::Upstream { kind, detail: detail.into() }
+        Error::Upstream { kind, detail: detail.into(), source: None }
+    }
+
+    /// A problem with any `status` and `detail`. Its `type` slug and title
+    /// come from the status (`409` → `conflict`, `Conflict`) until
+    /// [`Error::with_type`] names them; a status that is not 4xx or 5xx is
+    /// answered as 500.
+    ///
+    /// ```
+    /// use anyedge_core::Error;
+    /// use http::StatusCode;
+    /// let err = Error::new(StatusCode::CONFLICT, "note 7 was changed meanwhile")
+    ///     .with_type("edit-conflict", "Edit Conflict");
+    /// let res = err.to_response();
+    /// assert_eq!(res.status(), 409);
+    /// assert_eq!(err.problem()["type"], "https://anyedge.dev/problems/edit-conflict");
+    /// ```
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        let status = if status.is_client_error() || status.is_server_error() {
+            status
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        let reason = status.canonical_reason().unwrap_or("Error");
+        Error::Status(Box::new(StatusProblem {
+            status,
+            slug: slug_of(reason).into(),
+            title: reason.into(),
+            detail: detail.into(),
+            headers: Vec::new(),
+        }))
+    }
+
+    /// This error as a [`Error::Status`] problem of type `slug` (the last
+    /// segment of the `type` URI; letters, digits and `-`) and `title`, with
+    /// the same status, detail and headers.
+    pub fn with_type(
+        self,
+        slug: impl Into<Cow<'static, str>>,
+        title: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        let mut problem = self.into_status();
+        problem.slug = slug.into();
+        problem.title = title.into();
+        Error::Status(problem)
+    }
+
+    /// This error with header `name: value` on its response (e.g.
+    /// `Retry-After`); a [`Error::Status`] problem of the same status.
+    pub fn with_header(self, name: HeaderName, value: HeaderValue) -> Self {
+        let mut problem = self.into_status();
+        problem.headers.push((name, value));
+        Error::Status(problem)
+    }
+
+    fn into_status(self) -> Box<StatusProblem> {
+        match self {
+            Error::Status(problem) => problem,
+            other => {
+                let headers = other.headers();
+                Box::new(StatusProblem {
+                    status: other.status(),
+                    slug: other.slug().to_owned().into(),
+                    title: other.title().to_owned().into(),
+                    detail: other.to_string(),
+                    headers,
+                })
+            }
+        }
+    }
+
+    /// A 401: the request carries no credentials, or unusable ones. Add
+    /// `WWW-Authenticate` with [`Error::with_header`].
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// A 403: the credentials are valid but not for this.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    /// A 409: the request conflicts with the current state of the resource.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, detail)
+    }
+
+    /// A 429, with `Retry-After` (whole seconds, rounded up) when given.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after: Option<Duration>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, detail).retry_after(retry_after)
+    }
+
+    /// A 503, with `Retry-After` (whole seconds, rounded up) when given.
+    pub fn service_unavailable(detail: impl Into<String>, retry_after: Option<Duration>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, detail).retry_after(retry_after)
+    }
+
+    fn retry_after(self, after: Option<Duration>) -> Self {
+        match after {
+            None => self,
+            Some(after) => {
+                let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+                self.with_header(header::RETRY_AFTER, HeaderValue::from(secs))
+            }
+        }
+    }
+
+    /// The headers this error's response carries beside `Content-Type`.
+    fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        match self {
+            Error::Status(problem) => problem.headers.clone(),
+            Error::MethodNotAllowed { allow, .. } => HeaderValue::from_str(&join_methods(allow))
+                .map(|v| vec![(header::ALLOW, v)])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// The HTTP status this error maps to.
@@ -207,11 +352,12 @@ impl Error {
             Error::Upstream { kind: UpstreamFailure::Timeout, .. } => StatusCode::GATEWAY_TIMEOUT,
             Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Error::Config { .. } | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Status(problem) => problem.status,
         }
     }
 
     /// The stable last segment of the problem `type`, e.g. `invalid-json`.
-    pub fn slug(&self) -> &'static str {
+    pub fn slug(&self) -> &str {
         match self {
             Error::NotFound { .. } => "not-found",
             Error::MethodNotAllowed { .. } => "method-not-allowed",
@@ -223,11 +369,12 @@ impl Error {
             Error::Upstream { kind, .. } => kind.slug(),
             Error::Config { .. } => "configuration",
             Error::Internal(_) => "internal",
+            Error::Status(problem) => &problem.slug,
         }
     }
 
     /// A short, stable, human-readable summary of the problem type.
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self) -> &str {
         match self {
             Error::NotFound { .. } => "Not Found",
             Error::MethodNotAllowed { .. } => "Method Not Allowed",
@@ -247,6 +394,7 @@ impl Error {
             },
             Error::Config { .. } => "Configuration Error",
             Error::Internal(_) => "Internal Error",
+            Error::Status(problem) => &problem.title,
         }
     }
 
@@ -281,16 +429,14 @@ impl Error {
     }
 
     /// The response for this error: its status, a problem+json body, and
-    /// `Allow` on a 405.
+    /// its headers (`Allow` on a 405, those added with [`Error::with_header`]).
     pub fn to_response(&self) -> Response {
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
         let mut res = Response::new(Bytes::from(body));
         *res.status_mut() = self.status();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if let Error::MethodNotAllowed { allow, .. } = self {
-            if let Ok(v) = HeaderValue::from_str(&join_methods(allow)) {
-                res.headers_mut().insert(header::ALLOW, v);
-            }
+        for (name, value) in self.headers() {
+            res.headers_mut().append(name, value);
         }
         res
     }

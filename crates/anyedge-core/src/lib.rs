@@ -5,9 +5,13 @@
 //! never depends on a provider SDK and compiles for the host,
 //! `wasm32-unknown-unknown`, `wasm32-wasip1` and `wasm32-wasip2`.
 //!
-//! - What a host provides: [`HttpClient`], [`Logger`], [`Config`], bundled as a [`Host`].
-//! - What an app is: a [`Router`] of handlers, `async fn(Request, Ctx<H>) -> Result<Response>`.
-//! - One [`Error`] type that maps to a status and an RFC 9457 problem+json body.
+//! - What a host provides: [`HttpClient`], [`Logger`], [`Config`], a clock
+//!   and a random source, bundled as a [`Host`].
+//! - What an app is: a [`Router`] of handlers, `async fn(Request, Ctx<H, S>)
+//!   -> impl IntoResponse`, with app state `S` and ranked routes.
+//! - [`middleware`]: code around handlers, with CORS, request ids, timing,
+//!   auth and security headers built in.
+//! - One [`Error`] type that maps to any status and an RFC 9457 problem+json body.
 //! - [`json`] helpers: typed bodies with 415/413/400 errors that say where the input is wrong.
 //! - [`upstream`]: calls to a configured upstream, with its failures mapped to problems.
 //! - [`url`]: untrusted values encoded so they cannot steer an upstream call; query strings.
@@ -18,20 +22,19 @@
 //! The smallest complete app, tested with the doubles:
 //!
 //! ```
-//! use anyedge_core::{json, testing::TestHost, Ctx, Host, Request, Response, Result, Router};
-//! use http::StatusCode;
+//! use anyedge_core::{json, testing::TestHost, Ctx, Host, Json, Request, Result, Router};
 //! use std::rc::Rc;
 //!
 //! #[derive(serde::Deserialize)]
 //! struct Input { n: i64 }
 //!
-//! async fn double<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
+//! async fn double<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Json<serde_json::Value>> {
 //!     let input: Input = json::read(&req)?;
-//!     json::response(StatusCode::OK, &serde_json::json!({ "n": input.n * 2 }))
+//!     Ok(Json(serde_json::json!({ "n": input.n * 2 })))
 //! }
 //!
 //! pub fn app<H: Host>() -> Router<H> {
-//!     Router::new().post("/double", double::<H>)
+//!     Router::new().post("/double", double)
 //! }
 //!
 //! # futures_executor::block_on(async {
@@ -53,6 +56,8 @@ pub mod error;
 pub mod host;
 pub mod json;
 pub mod logging;
+pub mod middleware;
+pub mod response;
 pub mod router;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -67,7 +72,9 @@ pub use config::{Config, Secret};
 pub use error::{Error, Result};
 pub use host::{Ctx, Host};
 pub use logging::Logger;
-pub use router::Router;
+pub use middleware::Middleware;
+pub use response::{IntoResponse, Json};
+pub use router::{Handler, Router};
 pub use {http, serde_json};
 
 /// An HTTP request with a fully buffered body.

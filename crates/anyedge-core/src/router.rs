@@ -1,39 +1,46 @@
-//! A small router: methods, path parameters, 404, 405 with `Allow`, and
-//! HEAD and OPTIONS answered for every route.
+//! The router: ranked routes (static segments beat parameters beat a
+//! catch-all, whatever the order they were added in), 404, 405 with `Allow`,
+//! `HEAD` and `OPTIONS` answered for every route, app state, and middleware.
+//!
+//! Matching is [`matchit`]'s radix tree. A route table that cannot work (a
+//! malformed path, two routes that match the same paths, a method added
+//! twice) is collected while the router is built and reported by
+//! [`Router::check`], naming both routes; host adapters call it at start-up.
+//! Nothing panics on the request path: a router that fails `check` answers
+//! every request with a 500 problem that says so.
 
+use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, StatusCode};
 
 use crate::host::{Ctx, Host};
-use crate::{Error, Request, Response, Result};
+use crate::middleware::{LocalBoxFuture, Middleware, Next};
+use crate::response::IntoResponse;
+use crate::{Error, Request, Response};
 
 /// Largest request body hosts read by default: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
-type BoxedHandler<H> = Box<dyn Fn(Request, Ctx<H>) -> LocalBoxFuture<Result<Response>>>;
-
-/// A request handler: any `async fn(Request, Ctx<H>) -> Result<Response>`
-/// (or closure returning such a future).
-pub trait Handler<H>: 'static {
-    /// The future the handler returns.
-    type Future: Future<Output = Result<Response>> + 'static;
+/// A request handler: any `async fn(Request, Ctx<H, S>) -> impl IntoResponse`
+/// (or a closure returning such a future), or a handler wrapped in
+/// middleware with [`with`](crate::middleware::with).
+pub trait Handler<H, S = ()>: 'static {
     /// Handles one request.
-    fn call(&self, req: Request, ctx: Ctx<H>) -> Self::Future;
+    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>) -> LocalBoxFuture<'a, Response>;
 }
 
-impl<H, F, Fut> Handler<H> for F
+impl<H, S, F, Fut> Handler<H, S> for F
 where
-    F: Fn(Request, Ctx<H>) -> Fut + 'static,
-    Fut: Future<Output = Result<Response>> + 'static,
+    F: Fn(Request, Ctx<H, S>) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: IntoResponse,
 {
-    type Future = Fut;
-    fn call(&self, req: Request, ctx: Ctx<H>) -> Fut {
-        self(req, ctx)
+    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>) -> LocalBoxFuture<'a, Response> {
+        let fut = self(req, ctx);
+        Box::pin(async move { fut.await.into_response() })
     }
 }
 
@@ -51,6 +58,21 @@ impl Params {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (&**k, v.as_str()))
     }
+}
+
+/// Why a route table cannot work, found while the router was built. Its
+/// message names the route(s) and says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RouteError(String);
+
+/// Errors found in a route table, all of them, in the order found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the route table is invalid: {}", join(.0))]
+pub struct RouteErrors(pub Vec<RouteError>);
+
+fn join(errors: &[RouteError]) -> String {
+    errors.iter().map(|e| e.0.as_str()).collect::<Vec<_>>().join("; ")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,65 +141,14 @@ impl Pattern {
             Segment::Literal(_) => None,
         })
     }
-
-    /// `Some(params)` when `path` matches; `Err` when it matches but a
-    /// parameter is not valid percent-encoded UTF-8.
-    fn matches(&self, path: &str) -> Option<Result<Params>> {
-        let rest = path.strip_prefix('/')?;
-        let mut parts = rest.split('/');
-        let mut params = Vec::new();
-        for (i, seg) in self.0.iter().enumerate() {
-            match seg {
-                Segment::Literal(lit) => {
-                    if parts.next()? != lit {
-                        return None;
-                    }
-                }
-                Segment::Param(name) => {
-                    let raw = parts.next()?;
-                    if raw.is_empty() {
-                        return None;
-                    }
-                    params.push((name.clone(), raw));
-                }
-                Segment::Rest(name) => {
-                    // Everything after the preceding segments, slashes included.
-                    let skip: usize =
-                        self.0[..i].iter().zip(rest.split('/')).map(|(_, p)| p.len() + 1).sum();
-                    let tail = rest.get(skip..).unwrap_or("");
-                    params.push((name.clone(), tail));
-                    return Some(decode_params(params));
-                }
-            }
-        }
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(decode_params(params))
-    }
 }
 
-fn decode_params(raw: Vec<(Rc<str>, &str)>) -> Result<Params> {
-    raw.into_iter()
-        .map(|(k, v)| {
-            let value = crate::url::decode(v).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "path parameter `{k}` is not valid percent-encoded UTF-8"
-                ))
-            })?;
-            Ok((k, value.into_owned()))
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Params)
-}
-
-struct Route<H> {
+struct Route<H, S> {
     path: String,
-    pattern: Pattern,
-    methods: Vec<(Method, BoxedHandler<H>)>,
+    methods: Vec<(Method, Box<dyn Handler<H, S>>)>,
 }
 
-impl<H> Route<H> {
+impl<H, S> Route<H, S> {
     fn allow(&self) -> Vec<Method> {
         let mut allow: Vec<Method> = self.methods.iter().map(|(m, _)| m.clone()).collect();
         if allow.contains(&Method::GET) && !allow.contains(&Method::HEAD) {
@@ -190,36 +161,53 @@ impl<H> Route<H> {
     }
 }
 
-/// Routes requests to handlers by method and path.
+/// Routes requests to handlers by method and path, with app state `S` and
+/// middleware.
 ///
 /// Unknown paths get a 404 problem, known paths with another method a 405
 /// with `Allow`. `HEAD` runs the `GET` handler without the body; `OPTIONS`
-/// answers 204 with `Allow`. Errors from handlers become problem+json
-/// responses, so [`Router::handle`] always returns a response.
+/// answers 204 with `Allow`. Whatever a handler returns becomes a response
+/// through [`IntoResponse`], errors as problem+json, so [`Router::handle`]
+/// always returns a response.
 ///
 /// ```
-/// use anyedge_core::{json, router::Router, testing::TestHost, Ctx, Request, Result, Response};
+/// use anyedge_core::{testing::TestHost, Ctx, Host, Json, Request, Router};
 /// use std::rc::Rc;
 ///
-/// async fn hello(_req: Request, ctx: Ctx<TestHost>) -> Result<Response> {
+/// struct Greeting(&'static str);
+///
+/// async fn hello<H: Host>(_req: Request, ctx: Ctx<H, Greeting>) -> Json<serde_json::Value> {
 ///     let name = ctx.param("name").unwrap_or("world");
-///     json::response(http::StatusCode::OK, &serde_json::json!({ "hello": name }))
+///     Json(serde_json::json!({ "hello": name, "says": ctx.state().0 }))
 /// }
 ///
-/// let router = Router::new().get("/hello/{name}", hello);
+/// async fn me<H: Host>(_req: Request, _ctx: Ctx<H, Greeting>) -> &'static str { "it's you" }
+///
+/// fn app<H: Host>() -> Router<H, Greeting> {
+///     // `/hello/me` beats `/hello/{name}`, whatever the order.
+///     Router::with_state(Greeting("hi")).get("/hello/{name}", hello).get("/hello/me", me)
+/// }
 /// # futures_executor::block_on(async {
-/// let req = http::Request::get("/hello/Ada").body(Default::default()).unwrap();
-/// let res = router.handle(req, Rc::new(TestHost::new())).await;
-/// assert_eq!(res.body().as_ref(), br#"{"hello":"Ada"}"#);
+/// let router = app::<TestHost>();
+/// router.check().unwrap();
+/// let host = Rc::new(TestHost::new());
+/// let get = |p: &str| http::Request::get(p).body(Default::default()).unwrap();
+/// let res = router.handle(get("/hello/Ada"), host.clone()).await;
+/// assert_eq!(res.body().as_ref(), br#"{"hello":"Ada","says":"hi"}"#);
+/// assert_eq!(router.handle(get("/hello/me"), host).await.body().as_ref(), b"it's you");
 /// # });
 /// ```
-pub struct Router<H> {
-    routes: Vec<Route<H>>,
+pub struct Router<H, S = ()> {
+    state: Rc<S>,
+    routes: Vec<Route<H, S>>,
+    matcher: matchit::Router<usize>,
+    layers: Vec<Box<dyn Middleware<H, S>>>,
+    errors: Vec<RouteError>,
     max_body_bytes: usize,
 }
 
-impl<H> std::fmt::Debug for Router<H> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<H, S> fmt::Debug for Router<H, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let routes: Vec<String> = self
             .routes
             .iter()
@@ -230,8 +218,10 @@ impl<H> std::fmt::Debug for Router<H> {
             .collect();
         f.debug_struct("Router")
             .field("routes", &routes)
+            .field("layers", &self.layers.len())
+            .field("errors", &self.errors)
             .field("max_body_bytes", &self.max_body_bytes)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -242,56 +232,93 @@ impl<H: Host> Default for Router<H> {
 }
 
 impl<H: Host> Router<H> {
-    /// An empty router.
+    /// An empty router without state.
     pub fn new() -> Self {
-        Router { routes: Vec::new(), max_body_bytes: DEFAULT_MAX_BODY_BYTES }
+        Self::with_state(())
+    }
+}
+
+impl<H: Host, S: 'static> Router<H, S> {
+    /// An empty router whose handlers read `state` through [`Ctx::state`]:
+    /// a parsed config, a lookup table, a client. Given once; handlers share
+    /// it (wrap what changes in a `Cell` or `RefCell`: wasm is single-threaded).
+    pub fn with_state(state: S) -> Self {
+        Router {
+            state: Rc::new(state),
+            routes: Vec::new(),
+            matcher: matchit::Router::new(),
+            layers: Vec::new(),
+            errors: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
     }
 
     /// Adds `handler` for `method` on `path`. Paths are literal segments,
-    /// `{name}` parameters and a trailing `{*rest}` catch-all.
-    ///
-    /// # Panics
-    /// On a malformed path or a method registered twice for the same path:
-    /// both are programming errors caught when the router is built.
-    #[expect(clippy::panic, reason = "a malformed route table is a start-up error")]
-    pub fn route(mut self, method: Method, path: &str, handler: impl Handler<H>) -> Self {
-        let pattern = Pattern::parse(path).unwrap_or_else(|e| panic!("route path {e}"));
-        let boxed: BoxedHandler<H> = Box::new(move |req, ctx| Box::pin(handler.call(req, ctx)));
-        match self.routes.iter_mut().find(|r| r.pattern == pattern) {
-            Some(route) => {
-                assert!(
-                    !route.methods.iter().any(|(m, _)| *m == method),
-                    "{method} {path} is registered twice"
-                );
+    /// `{name}` parameters and a trailing `{*rest}` catch-all. A malformed
+    /// path, a path that conflicts with another route's, or a method added
+    /// twice is recorded and reported by [`Router::check`].
+    pub fn route(mut self, method: Method, path: &str, handler: impl Handler<H, S>) -> Self {
+        if let Err(e) = Pattern::parse(path) {
+            self.errors.push(RouteError(format!("route path {e}")));
+            return self;
+        }
+        let boxed: Box<dyn Handler<H, S>> = Box::new(handler);
+        if let Some(route) = self.routes.iter_mut().find(|r| r.path == path) {
+            if route.methods.iter().any(|(m, _)| *m == method) {
+                self.errors.push(RouteError(format!(
+                    "{method} {path} is added twice: keep one of the two handlers"
+                )));
+            } else {
                 route.methods.push((method, boxed));
             }
-            None => self.routes.push(Route {
-                path: path.to_owned(),
-                pattern,
-                methods: vec![(method, boxed)],
-            }),
+            return self;
+        }
+        match self.matcher.insert(path, self.routes.len()) {
+            Ok(()) => {
+                self.routes.push(Route { path: path.to_owned(), methods: vec![(method, boxed)] })
+            }
+            Err(matchit::InsertError::Conflict { with }) => self.errors.push(RouteError(format!(
+                "`{path}` and `{with}` match the same paths: rename a parameter to make them one \
+                 route, or make a segment literal"
+            ))),
+            Err(e) => self.errors.push(RouteError(format!("route path `{path}`: {e}"))),
         }
         self
     }
 
     /// Adds a `GET` route (which also answers `HEAD`).
-    pub fn get(self, path: &str, handler: impl Handler<H>) -> Self {
+    pub fn get(self, path: &str, handler: impl Handler<H, S>) -> Self {
         self.route(Method::GET, path, handler)
     }
 
     /// Adds a `POST` route.
-    pub fn post(self, path: &str, handler: impl Handler<H>) -> Self {
+    pub fn post(self, path: &str, handler: impl Handler<H, S>) -> Self {
         self.route(Method::POST, path, handler)
     }
 
     /// Adds a `PUT` route.
-    pub fn put(self, path: &str, handler: impl Handler<H>) -> Self {
+    pub fn put(self, path: &str, handler: impl Handler<H, S>) -> Self {
         self.route(Method::PUT, path, handler)
     }
 
+    /// Adds a `PATCH` route.
+    pub fn patch(self, path: &str, handler: impl Handler<H, S>) -> Self {
+        self.route(Method::PATCH, path, handler)
+    }
+
     /// Adds a `DELETE` route.
-    pub fn delete(self, path: &str, handler: impl Handler<H>) -> Self {
+    pub fn delete(self, path: &str, handler: impl Handler<H, S>) -> Self {
         self.route(Method::DELETE, path, handler)
+    }
+
+    /// Wraps the whole router, routes added before and after alike, in
+    /// `middleware`. It also sees the 404s, 405s and `OPTIONS` answers the
+    /// router makes (so CORS can answer a preflight for any path). Layers
+    /// run in the order they are added: the first added is the outermost.
+    /// For one route, wrap its handler with [`with`](crate::middleware::with).
+    pub fn layer(mut self, middleware: impl Middleware<H, S>) -> Self {
+        self.layers.push(Box::new(middleware));
+        self
     }
 
     /// Sets the largest request body hosts read before answering 413
@@ -307,19 +334,35 @@ impl<H: Host> Router<H> {
         self.max_body_bytes
     }
 
+    /// The app state.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// `Ok` when the route table works; otherwise every problem found while
+    /// it was built, each naming the route(s) and what to change. Host
+    /// adapters call it at start-up; call it in a test of your app.
+    pub fn check(&self) -> Result<(), RouteErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(RouteErrors(self.errors.clone()))
+        }
+    }
+
     /// Handles one request; errors become problem+json responses. Host
     /// adapters call it once per request; tests call it with a
     /// [`TestHost`](crate::testing::TestHost) (feature `testing`).
     pub async fn handle(&self, req: Request, host: Rc<H>) -> Response {
         let is_head = req.method() == Method::HEAD;
-        let mut res = match self.dispatch(req, host).await {
-            Ok(res) => res,
-            Err(err) => {
-                if err.status().is_server_error() {
-                    log::error!(target: "anyedge", "{} {}", err.status().as_u16(), err);
-                }
-                err.to_response()
-            }
+        let mut res = if !self.errors.is_empty() {
+            let err = RouteErrors(self.errors.clone());
+            Error::Internal(err.to_string()).into_response()
+        } else if req.body().len() > self.max_body_bytes {
+            Error::PayloadTooLarge { limit: self.max_body_bytes }.into_response()
+        } else {
+            let ctx = Ctx::new(host, Rc::clone(&self.state), Params::default());
+            Next::new(&self.layers, self).run(req, ctx).await
         };
         if is_head {
             *res.body_mut() = Bytes::new();
@@ -327,72 +370,119 @@ impl<H: Host> Router<H> {
         res
     }
 
-    async fn dispatch(&self, req: Request, host: Rc<H>) -> Result<Response> {
-        if req.body().len() > self.max_body_bytes {
-            return Err(Error::PayloadTooLarge { limit: self.max_body_bytes });
-        }
+    /// The innermost step of the chain: match the route and run its handler.
+    pub(crate) fn dispatch<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let path = req.uri().path();
-        let mut found = None;
-        for route in &self.routes {
-            if let Some(params) = route.pattern.matches(path) {
-                found = Some((route, params?));
-                break;
-            }
-        }
-        let Some((route, params)) = found else {
-            return Err(Error::NotFound { path: path.to_owned() });
+        let Ok(found) = self.matcher.at(path) else {
+            let err = Error::NotFound { path: path.to_owned() };
+            return Box::pin(std::future::ready(err.into_response()));
+        };
+        let Some(route) = self.routes.get(*found.value) else {
+            let err = Error::Internal("the matched route is missing".into());
+            return Box::pin(std::future::ready(err.into_response()));
+        };
+        let params = match decode_params(found.params.iter()) {
+            Ok(params) => params,
+            Err(err) => return Box::pin(std::future::ready(err.into_response())),
         };
         let method = req.method().clone();
         let lookup = if method == Method::HEAD { &Method::GET } else { &method };
         if let Some((_, handler)) = route.methods.iter().find(|(m, _)| m == lookup) {
-            return handler(req, Ctx::new(host, params)).await;
+            return handler.call(req, ctx.with_params(params));
         }
         let allow = route.allow();
-        if method == Method::OPTIONS {
+        let res = if method == Method::OPTIONS {
             let value = allow.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
-            let mut res = Response::new(Bytes::new());
-            *res.status_mut() = StatusCode::NO_CONTENT;
+            let mut res = StatusCode::NO_CONTENT.into_response();
             if let Ok(v) = HeaderValue::from_str(&value) {
                 res.headers_mut().insert(header::ALLOW, v);
             }
-            return Ok(res);
-        }
-        Err(Error::MethodNotAllowed { method, allow })
+            res
+        } else {
+            Error::MethodNotAllowed { method, allow }.into_response()
+        };
+        Box::pin(std::future::ready(res))
     }
+}
+
+fn decode_params<'k, 'v>(raw: impl Iterator<Item = (&'k str, &'v str)>) -> Result<Params, Error> {
+    raw.map(|(k, v)| {
+        let value = crate::url::decode(v).ok_or_else(|| {
+            Error::BadRequest(format!("path parameter `{k}` is not valid percent-encoded UTF-8"))
+        })?;
+        Ok((Rc::from(k), value.into_owned()))
+    })
+    .collect::<Result<Vec<_>, Error>>()
+    .map(Params)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::TestHost;
 
-    fn params(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {
-        Pattern::parse(pattern).unwrap().matches(path).map(|r| {
-            r.map(|p| p.iter().map(|(k, v)| (k.into(), v.into())).collect()).unwrap_or_default()
-        })
+    async fn name(_req: Request, ctx: Ctx<TestHost>) -> String {
+        let params: Vec<String> = ctx.params().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        params.join("&")
+    }
+
+    fn static_route(label: &'static str) -> impl Handler<TestHost> {
+        move |_req: Request, _ctx: Ctx<TestHost>| async move { label }
+    }
+
+    fn get(router: &Router<TestHost>, path: &str) -> (u16, String) {
+        let req = http::Request::get(path).body(Bytes::new()).unwrap();
+        let res = futures_executor::block_on(router.handle(req, Rc::new(TestHost::new())));
+        (res.status().as_u16(), String::from_utf8_lossy(res.body()).into_owned())
     }
 
     #[test]
-    fn matches_literals_params_and_rest() {
-        assert_eq!(params("/health", "/health"), Some(vec![]));
-        assert_eq!(params("/health", "/health/"), None);
-        assert_eq!(params("/health", "/healthz"), None);
-        assert_eq!(params("/users/{id}", "/users/a%2Fb"), Some(vec![("id".into(), "a/b".into())]));
-        assert_eq!(params("/users/{id}", "/users/"), None);
-        assert_eq!(
-            params("/files/{*path}", "/files/a/b/c"),
-            Some(vec![("path".into(), "a/b/c".into())])
-        );
-        assert_eq!(params("/", "/"), Some(vec![]));
+    fn static_beats_param_beats_catch_all_in_any_order() {
+        let router = Router::new()
+            .get("/files/{*path}", name)
+            .get("/users/{id}", name)
+            .get("/users/me", static_route("me"))
+            .get("/{*rest}", static_route("fallback"));
+        router.check().unwrap();
+        assert_eq!(get(&router, "/users/me"), (200, "me".into()));
+        assert_eq!(get(&router, "/users/a%2Fb"), (200, "id=a/b".into()));
+        assert_eq!(get(&router, "/files/a/b/c"), (200, "path=a/b/c".into()));
+        assert_eq!(get(&router, "/other/x"), (200, "fallback".into()));
     }
 
     #[test]
-    fn bad_percent_encoding_is_an_error() {
-        assert!(matches!(
-            Pattern::parse("/u/{id}").unwrap().matches("/u/%ff"),
-            Some(Err(Error::BadRequest(_)))
-        ));
+    fn literals_params_and_edges() {
+        let router = Router::new().get("/health", static_route("ok")).get("/users/{id}", name);
+        assert_eq!(get(&router, "/health").0, 200);
+        assert_eq!(get(&router, "/health/").0, 404);
+        assert_eq!(get(&router, "/healthz").0, 404);
+        assert_eq!(get(&router, "/users/").0, 404);
+        assert_eq!(get(&router, "/users/%ff").0, 400);
         // A `%` without two hex digits is kept, as WHATWG URL parsers keep it.
-        assert_eq!(params("/u/{id}", "/u/%zz"), Some(vec![("id".into(), "%zz".into())]));
+        assert_eq!(get(&router, "/users/%zz"), (200, "id=%zz".into()));
+    }
+
+    #[test]
+    fn conflicts_are_errors_naming_both_routes() {
+        let router = Router::<TestHost>::new()
+            .get("/users/{id}", name)
+            .get("/users/{name}", name)
+            .get("/users/{id}", name)
+            .get("/bad/{a-b}", name);
+        let errors = router.check().unwrap_err().to_string();
+        assert!(
+            errors.contains("`/users/{name}` and `/users/{id}` match the same paths"),
+            "{errors}"
+        );
+        assert!(errors.contains("GET /users/{id} is added twice"), "{errors}");
+        assert!(errors.contains("{a-b}"), "{errors}");
+        let (status, body) = get(&router, "/users/1");
+        assert_eq!(status, 500);
+        assert!(body.contains("route table is invalid"), "{body}");
     }
 
     #[test]
@@ -400,6 +490,7 @@ mod tests {
         for bad in ["users", "/a/{}", "/a/{*rest}/b", "/a/x{id}", "/a/{id}/{id}", "/a?b", "/{a-b}"]
         {
             assert!(Pattern::parse(bad).is_err(), "{bad}");
+            assert!(Router::<TestHost>::new().get(bad, name).check().is_err(), "{bad}");
         }
         let pattern = Pattern::parse("/u/{id}/f/{*path}").unwrap();
         assert_eq!(pattern.param_names().collect::<Vec<_>>(), ["id", "path"]);

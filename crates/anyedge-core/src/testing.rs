@@ -32,9 +32,10 @@
 //! # });
 //! ```
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -180,12 +181,46 @@ impl Config for MemoryConfig {
     }
 }
 
-/// A [`Host`] made of the test doubles; each starts empty.
+/// A clock that moves only when told: what [`TestHost::now`] reads.
+///
+/// ```
+/// use anyedge_core::{testing::{ManualClock, TestHost}, Host};
+/// use std::time::Duration;
+/// let clock = ManualClock::new();
+/// let host = TestHost::new().with_clock(clock.clone());
+/// clock.advance(Duration::from_millis(12));
+/// assert_eq!(host.now(), Duration::from_millis(12));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ManualClock(Rc<Cell<Duration>>);
+
+impl ManualClock {
+    /// A clock at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        self.0.set(self.0.get().saturating_add(by));
+    }
+
+    /// The time on the clock.
+    pub fn now(&self) -> Duration {
+        self.0.get()
+    }
+}
+
+/// A [`Host`] made of the test doubles; each starts empty. Its clock is a
+/// [`ManualClock`]; its random bytes are a fixed, repeatable sequence (not
+/// secure: for tests only).
 #[derive(Clone, Debug, Default)]
 pub struct TestHost {
     client: ScriptedClient,
     logger: CapturingLogger,
     config: MemoryConfig,
+    clock: ManualClock,
+    random: Rc<Cell<u64>>,
 }
 
 impl TestHost {
@@ -211,6 +246,12 @@ impl TestHost {
         self.config = config;
         self
     }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: ManualClock) -> Self {
+        self.clock = clock;
+        self
+    }
 }
 
 impl Host for TestHost {
@@ -225,5 +266,19 @@ impl Host for TestHost {
     }
     fn config(&self) -> &MemoryConfig {
         &self.config
+    }
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+    fn fill_random(&self, buf: &mut [u8]) {
+        // splitmix64: repeatable, and different on every call.
+        for chunk in buf.chunks_mut(8) {
+            let mut z = self.random.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+            self.random.set(z);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
     }
 }

@@ -89,19 +89,19 @@ pub fn request(
     Ok(req)
 }
 
-/// Sends `req` and returns a 2xx answer. A redirect (not followed) or an
-/// error status is a 502; the client's errors map to 502/504 (see
+/// Sends `req` and returns a 2xx answer ([`check`]: a redirect (not
+/// followed) or an error status is a 502, a 429 passed on); the client's errors map to 502/504 (see
 /// [`Error`]'s `From<HttpError>`).
-pub async fn fetch(client: &impl HttpClient, req: Request) -> Result<Response> {
+pub async fn fetch(client: impl HttpClient, req: Request) -> Result<Response> {
     let res = client.send(req).await?;
-    check_status(res.status())?;
+    check(&res)?;
     Ok(res)
 }
 
 /// [`fetch`], then the body read as JSON; a body that is not a `T` is a 502
 /// `upstream-invalid-body`.
 pub async fn fetch_json<T: DeserializeOwned>(
-    client: &impl HttpClient,
+    client: impl HttpClient,
     req: Request,
 ) -> Result<(StatusCode, T)> {
     let res = fetch(client, req).await?;
@@ -109,6 +109,23 @@ pub async fn fetch_json<T: DeserializeOwned>(
         Error::upstream(UpstreamFailure::InvalidBody, format!("upstream body is not JSON: {e}"))
     })?;
     Ok((res.status(), value))
+}
+
+/// `Ok` for a 2xx answer. An upstream that answers 429 is passing on
+/// back-pressure: the client gets a 429 too (`upstream-rate-limited`), with
+/// the upstream's `Retry-After` when it gave one in seconds (capped at a
+/// day). Any other status is [`check_status`]'s 502.
+pub fn check(res: &Response) -> Result<()> {
+    if res.status() == StatusCode::TOO_MANY_REQUESTS {
+        let retry = res
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(86_400)));
+        return Err(Error::too_many_requests("upstream answered 429", retry)
+            .with_type("upstream-rate-limited", "Upstream Rate Limited"));
+    }
+    check_status(res.status())
 }
 
 /// `Ok` for a 2xx status; a 502 for a redirect (not followed) or an error status.

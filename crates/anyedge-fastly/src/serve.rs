@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyedge_core::adapter::{self, block_on, AdapterHost};
-use anyedge_core::{Error, Host, Router};
+use anyedge_core::{Error, Host, Logger, Router};
 use fastly::handle::{BodyHandle, RequestHandle};
 
 use crate::convert::{request_from_handles, response_to_fastly};
@@ -27,14 +27,14 @@ pub fn host(config: FastlyConfig) -> FastlyHost {
 ///     Ok(anyedge_fastly::serve(&my_app::router(), req))
 /// }
 /// ```
-pub fn serve(router: &Router<FastlyHost>, req: fastly::Request) -> fastly::Response {
+pub fn serve<S: 'static>(router: &Router<FastlyHost, S>, req: fastly::Request) -> fastly::Response {
     serve_with(router, Rc::new(host(FastlyConfig::default())), req)
 }
 
 /// Handles one request with `router` on `host` (any [`Host`], so tests can
 /// pass doubles). Never fails: every error is a problem+json response.
-pub fn serve_with<H: Host>(
-    router: &Router<H>,
+pub fn serve_with<H: Host, S: 'static>(
+    router: &Router<H, S>,
     host: Rc<H>,
     req: fastly::Request,
 ) -> fastly::Response {
@@ -44,8 +44,8 @@ pub fn serve_with<H: Host>(
 }
 
 /// The response to the request of these handles.
-fn respond<H: Host>(
-    router: &Router<H>,
+fn respond<H: Host, S: 'static>(
+    router: &Router<H, S>,
     host: Rc<H>,
     (req, body): (&RequestHandle, BodyHandle),
 ) -> fastly::Response {
@@ -57,10 +57,13 @@ fn respond<H: Host>(
 /// The whole of a Fastly program: installs the panic hook, routes the `log`
 /// macros to the host's logger at config `LOG_LEVEL`, serves the client
 /// request with `router` and sends the response. What [`main!`](crate::main) calls.
-pub fn run(router: &Router<FastlyHost>) {
+pub fn run<S: 'static>(router: &Router<FastlyHost, S>) {
     install_panic_hook();
     let host = Rc::new(host(FastlyConfig::default()));
     adapter::install_logging(host.logger().clone(), host.config());
+    if let Err(e) = router.check() {
+        host.logger().error(&format!("{e}; every request is answered 500"));
+    }
     let (req, body) = fastly::handle::client_request_and_body();
     let res = respond(router, host, (&req, body));
     RESPONDED.store(true, Ordering::SeqCst);

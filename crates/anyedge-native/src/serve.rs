@@ -59,9 +59,10 @@ pub fn host(config: NativeConfig) -> std::io::Result<NativeHost> {
 /// [`ADDR_VAR`] (default [`DEFAULT_ADDR`]) until Ctrl-C or SIGTERM, with a
 /// [`NativeHost`] over the environment and default [`ServeOptions`]. Prints
 /// the address it listens on. What [`main!`](crate::main) calls.
-pub fn run<F>(make_app: F) -> std::io::Result<()>
+pub fn run<F, S>(make_app: F) -> std::io::Result<()>
 where
-    F: Fn() -> Router<NativeHost> + Send + Sync + 'static,
+    F: Fn() -> Router<NativeHost, S> + Send + Sync + 'static,
+    S: 'static,
 {
     let text = std::env::var(ADDR_VAR).unwrap_or_else(|_| DEFAULT_ADDR.into());
     let addr: SocketAddr = text.parse().map_err(|e| {
@@ -101,23 +102,36 @@ impl Server {
 
     /// Serves until Ctrl-C or SIGTERM, then drains in-flight requests.
     /// `make_app` and `make_host` run once on each serving thread.
-    pub fn run<H, F, M>(self, make_app: F, make_host: M) -> std::io::Result<()>
+    pub fn run<H, S, F, M>(self, make_app: F, make_host: M) -> std::io::Result<()>
     where
         H: Host,
-        F: Fn() -> Router<H> + Send + Sync + 'static,
+        S: 'static,
+        F: Fn() -> Router<H, S> + Send + Sync + 'static,
         M: Fn() -> H + Send + Sync + 'static,
     {
         self.run_until(make_app, make_host, shutdown_signal())
     }
 
     /// Serves until `stop` completes, then drains in-flight requests.
-    pub fn run_until<H, F, M, S>(self, make_app: F, make_host: M, stop: S) -> std::io::Result<()>
+    ///
+    /// # Errors
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) naming the routes
+    /// when the route table fails [`Router::check`]; I/O errors of the
+    /// listener and runtime.
+    pub fn run_until<H, S, F, M, Stop>(
+        self,
+        make_app: F,
+        make_host: M,
+        stop: Stop,
+    ) -> std::io::Result<()>
     where
         H: Host,
-        F: Fn() -> Router<H> + Send + Sync + 'static,
+        S: 'static,
+        F: Fn() -> Router<H, S> + Send + Sync + 'static,
         M: Fn() -> H + Send + Sync + 'static,
-        S: Future<Output = ()>,
+        Stop: Future<Output = ()>,
     {
+        make_app().check().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let (tx, rx) = watch::channel(false);
         let make_app = std::sync::Arc::new(make_app);
         let make_host = std::sync::Arc::new(make_host);
@@ -162,9 +176,9 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn worker<H: Host>(
+fn worker<H: Host, S: 'static>(
     listener: std::net::TcpListener,
-    make_app: &(dyn Fn() -> Router<H> + Send + Sync),
+    make_app: &(dyn Fn() -> Router<H, S> + Send + Sync),
     make_host: &(dyn Fn() -> H + Send + Sync),
     mut stop: watch::Receiver<bool>,
     level: LevelFilter,
@@ -202,9 +216,9 @@ fn worker<H: Host>(
     })
 }
 
-async fn serve_connection<H: Host>(
+async fn serve_connection<H: Host, S: 'static>(
     stream: tokio::net::TcpStream,
-    app: Rc<Router<H>>,
+    app: Rc<Router<H, S>>,
     host: Rc<H>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -230,13 +244,14 @@ async fn serve_connection<H: Host>(
 /// router's limit, runs the router, and turns a panic into a 500 problem
 /// (the thread and its other connections keep serving). For your own hyper
 /// server; [`Server`] calls it for every request.
-pub async fn serve<H, B>(
-    router: &Router<H>,
+pub async fn serve<H, S, B>(
+    router: &Router<H, S>,
     host: Rc<H>,
     req: hyper::Request<B>,
 ) -> hyper::Response<Full<Bytes>>
 where
     H: Host,
+    S: 'static,
     B: Body + Unpin,
     B::Error: Into<crate::convert::BoxError>,
 {

@@ -8,12 +8,25 @@
 //! - `GET /items/{id}` fetches `{ITEMS_URL}/{id}` (the id percent-encoded as
 //!   one path segment; only the `fields` query parameter is passed on) and
 //!   answers `{"id": <id>, "item": <the upstream's JSON>}`.
+//! - `GET /items/featured` answers the featured ids held in the app state
+//!   ([`AppState`]); it wins over `/items/{id}`.
+//! - `GET /admin/status`, only with `Authorization: Bearer <ADMIN_TOKEN>`
+//!   (401 without it, 403 with another token): the app's name, version and
+//!   routes from the app state, and which config variables are set (never
+//!   their values).
 //! - With feature `transform` (default), the jq transform routes of
 //!   [`ROUTES_FILE`] (`anyedge.toml`, config `DATA_URL`).
 //!
+//! Every route, and the 404s and 405s, goes through three middleware:
+//! [`Cors`] (origins from config `CORS_ORIGINS`), [`RequestId`]
+//! (`X-Request-Id` kept or generated, sent upstream, in log lines) and
+//! [`Timing`] (`Server-Timing`, one log line per request).
+//!
 //! Config: `API_URL` (required for `/greet`), `ITEMS_URL` (required for
-//! `/items`), `UPSTREAM_TIMEOUT_MS` (default 5000), secret `API_TOKEN`
-//! (optional, sent to `API_URL` only).
+//! `/items`), `UPSTREAM_TIMEOUT_MS` (default 5000), `CORS_ORIGINS` (the
+//! origins browsers may call from, comma-separated; unset: none), secret
+//! `API_TOKEN` (optional, sent to `API_URL` only), secret `ADMIN_TOKEN`
+//! (unset: `/admin/status` answers 500 naming it).
 //!
 //! With feature `test-routes`, [`app`] also serves routes that only tests
 //! need: `GET /__test/panic` panics, and `GET /__test/fetch/{var}` fetches the
@@ -26,8 +39,9 @@ use http::{header, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use anyedge_core::middleware::{with, BearerAuth, Cors, RequestId, Timing};
 use anyedge_core::{
-    json, upstream, url, Config, Ctx, Error, Host, Logger, Request, Response, Result, Router,
+    json, upstream, url, Config, Ctx, Error, Host, Json, Logger, Request, Response, Result, Router,
 };
 
 /// Longest accepted name, in characters.
@@ -78,15 +92,20 @@ pub struct GreetResponse {
 /// assert_eq!(res.body().as_ref(), br#"{"message":"Hello, Ada!","upstream":{"greeting":"hi"}}"#);
 /// # });
 /// ```
-pub fn app<H: Host>() -> Router<H> {
-    let router = Router::new()
-        .get("/health", health::<H>)
-        .post("/greet", greet::<H>)
-        .get("/items/{id}", item::<H>);
+pub fn app<H: Host>() -> Router<H, AppState> {
+    let router = Router::with_state(AppState::new())
+        .layer(Cors::from_config("CORS_ORIGINS"))
+        .layer(RequestId::new())
+        .layer(Timing::new())
+        .get("/health", health)
+        .post("/greet", greet)
+        .get("/items/{id}", item)
+        .get("/items/featured", featured)
+        .get("/admin/status", with(BearerAuth::secret("ADMIN_TOKEN"), admin_status));
     #[cfg(feature = "test-routes")]
     let router = router
-        .get("/__test/panic", test_routes::panic::<H>)
-        .get("/__test/fetch/{var}", test_routes::fetch::<H>);
+        .get("/__test/panic", test_routes::panic)
+        .get("/__test/fetch/{var}", test_routes::fetch);
     // A broken routes file is reported by the test that checks it, and here only logged.
     #[cfg(feature = "transform")]
     let router = match transform_routes() {
@@ -99,13 +118,70 @@ pub fn app<H: Host>() -> Router<H> {
     router
 }
 
+/// The reference app's state, built once with the router and read by
+/// handlers through [`Ctx::state`].
+#[derive(Debug, Clone, Serialize)]
+pub struct AppState {
+    /// The app's name.
+    pub app: &'static str,
+    /// The app's version.
+    pub version: &'static str,
+    /// The Rust routes, `METHOD /path`.
+    pub routes: Vec<&'static str>,
+    /// The ids `GET /items/featured` lists.
+    pub featured: Vec<&'static str>,
+}
+
+impl AppState {
+    /// The state of this build.
+    pub fn new() -> Self {
+        AppState {
+            app: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            routes: vec![
+                "GET /health",
+                "POST /greet",
+                "GET /items/{id}",
+                "GET /items/featured",
+                "GET /admin/status",
+            ],
+            featured: vec!["1", "2", "3"],
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The config variables `/admin/status` reports as set or not.
+const REPORTED_VARS: [&str; 5] =
+    ["API_URL", "ITEMS_URL", "DATA_URL", "CORS_ORIGINS", "UPSTREAM_TIMEOUT_MS"];
+
+/// `GET /admin/status` (behind [`BearerAuth`] on secret `ADMIN_TOKEN`).
+pub async fn admin_status<H: Host>(_req: Request, ctx: Ctx<H, AppState>) -> Json<Value> {
+    let config: serde_json::Map<String, Value> = REPORTED_VARS
+        .iter()
+        .map(|name| ((*name).to_owned(), ctx.config().var(name).is_some().into()))
+        .collect();
+    Json(serde_json::json!({ "state": ctx.state(), "config_set": config }))
+}
+
+/// `GET /items/featured`: the featured ids from the app state. Added after
+/// `/items/{id}`, and still matched first: static segments beat parameters.
+pub async fn featured<H: Host>(_req: Request, ctx: Ctx<H, AppState>) -> Json<Value> {
+    Json(serde_json::json!({ "featured": ctx.state().featured }))
+}
+
 /// `GET /health`.
-pub async fn health<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
+pub async fn health<H: Host, S>(_req: Request, _ctx: Ctx<H, S>) -> Result<Response> {
     json::response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
 }
 
 /// `POST /greet`.
-pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
+pub async fn greet<H: Host, S>(req: Request, ctx: Ctx<H, S>) -> Result<Response> {
     let input: GreetRequest = json::read(&req)?;
     let name = validate_name(&input.name)?;
     let uri = upstream::url(ctx.config(), "API_URL", "")?;
@@ -125,7 +201,7 @@ pub async fn greet<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
 }
 
 /// `GET /items/{id}`.
-pub async fn item<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
+pub async fn item<H: Host, S>(req: Request, ctx: Ctx<H, S>) -> Result<Response> {
     let id = ctx.param("id").unwrap_or_default().to_owned();
     let mut suffix = format!("/{}", url::encode_segment(&id)?);
     if let Some(fields) = url::query_param(req.uri().query().unwrap_or(""), "fields")? {
@@ -162,12 +238,12 @@ mod test_routes {
 
     /// `GET /__test/panic`: panics, to test each host's panic handling.
     #[expect(clippy::panic, reason = "the point of the route")]
-    pub(super) async fn panic<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
+    pub(super) async fn panic<H: Host, S>(_req: Request, _ctx: Ctx<H, S>) -> Result<Response> {
         panic!("test route /__test/panic panicked on purpose")
     }
 
     /// `GET /__test/fetch/{var}`: fetches the URL in config variable `var`.
-    pub(super) async fn fetch<H: Host>(_req: Request, ctx: Ctx<H>) -> Result<Response> {
+    pub(super) async fn fetch<H: Host, S>(_req: Request, ctx: Ctx<H, S>) -> Result<Response> {
         let var = ctx.param("var").unwrap_or_default();
         if !var.ends_with("_URL") {
             return Err(Error::BadRequest(format!("`{var}` does not end in _URL")));

@@ -85,7 +85,18 @@ fn greet_happy_path() {
     assert_eq!(sent[0].headers["accept"], "application/json");
     assert!(sent[0].headers.get("authorization").is_none());
     assert_eq!(sent[0].limits.timeout, anyedge_core::client::DEFAULT_TIMEOUT);
-    assert_eq!(run.logger.lines(), ["INFO anyedge: greet: name of 3 chars, upstream answered 200"]);
+    // Through RequestId and Timing: the request id on every line, and one
+    // line per request.
+    let id = run.headers["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32, "{id}");
+    assert_eq!(sent[0].headers["x-request-id"], id.as_str());
+    let lines = run.logger.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        format!("INFO anyedge: [{id}] greet: name of 3 chars, upstream answered 200")
+    );
+    assert!(lines[1].starts_with(&format!("INFO anyedge: [{id}] POST /greet 200 ")), "{lines:?}");
 }
 
 #[test]

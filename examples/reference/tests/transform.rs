@@ -23,7 +23,7 @@ fn embedded_routes_file_loads_and_every_filter_compiles() {
 
 async fn call(
     host: TestHost,
-    router: &Router<TestHost>,
+    router: &Router<TestHost, anyedge_reference::AppState>,
     req: http::Request<bytes::Bytes>,
 ) -> (u16, Value, Response) {
     let res = router.handle(req, Rc::new(host)).await;

@@ -4,7 +4,7 @@
 //! | path | answer |
 //! |---|---|
 //! | `/hello` | 200 `{"greeting":"Hello from the local upstream"}` |
-//! | `/status/{code}` | `code` with `{"status":code}` |
+//! | `/status/{code}` | `code` with `{"status":code}` (429 and 503 also `retry-after: 7`) |
 //! | `/slow/{ms}` | waits `ms`, then 200 `{"slept_ms":ms}` |
 //! | `/text` | 200 `text/plain` body that is not JSON |
 //! | `/big/{bytes}` | 200 JSON string of about `bytes` bytes |
@@ -358,7 +358,11 @@ fn respond(req: &Received) -> Answer {
         ["hello"] => json_answer(200, json!({"greeting": "Hello from the local upstream"})),
         ["status", code] => {
             let code = code.parse().ok().filter(|c| (200..600).contains(c)).unwrap_or(400);
-            json_answer(code, json!({"status": code}))
+            let mut answer = json_answer(code, json!({"status": code}));
+            if code == 429 || code == 503 {
+                answer.3.push(("retry-after", "7".to_owned()));
+            }
+            answer
         }
         ["slow", ms] => {
             let ms: u64 = ms.parse().unwrap_or(0).min(60_000);
@@ -397,6 +401,7 @@ fn reason(status: u16) -> &'static str {
         302 => "Found",
         400 => "Bad Request",
         404 => "Not Found",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",

@@ -95,7 +95,12 @@ fn decide<'a, H: Host, S: 'static>(
 }
 
 impl<H: Host, S: 'static> Middleware<H, S> for BearerAuth {
-    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+    fn call<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let token = req.headers().get(header::AUTHORIZATION).and_then(|v| {
             let v = v.as_bytes();
             let scheme = v.get(..7)?;
@@ -107,7 +112,12 @@ impl<H: Host, S: 'static> Middleware<H, S> for BearerAuth {
 }
 
 impl<H: Host, S: 'static> Middleware<H, S> for ApiKey {
-    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+    fn call<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let given = req.headers().get(&self.header).map(HeaderValue::as_bytes);
         let verdict = check(ctx.config(), &self.secret, given);
         let challenge = format!("ApiKey header=\"{}\"", self.header);

@@ -31,7 +31,8 @@ use crate::{Config, Ctx, Error, Host, IntoResponse, Request, Response};
 /// let req = http::Request::options("/items").header("origin", "https://app.test")
 ///     .header("access-control-request-method", "POST").body(Default::default()).unwrap();
 /// let res = app.handle(req, host).await;
-/// assert_eq!((res.status().as_u16(), &res.headers()["access-control-allow-origin"]), (204, &"https://app.test"));
+/// assert_eq!(res.status(), 204);
+/// assert_eq!(res.headers()["access-control-allow-origin"], "https://app.test");
 /// # });
 /// ```
 #[derive(Debug, Clone)]
@@ -106,7 +107,9 @@ impl Cors {
 
     /// Whether `origin` may read answers, given config.
     fn allows(&self, config: &impl Config, origin: &str) -> bool {
-        let matches = |list: &str| list.split([',', ' ']).any(|o| o == "*" || o.trim_end_matches('/') == origin);
+        let matches = |list: &str| {
+            list.split([',', ' ']).any(|o| o == "*" || o.trim_end_matches('/') == origin)
+        };
         match &self.origins {
             Origins::Config(name) => config.var(name).is_some_and(|list| matches(&list)),
             Origins::Fixed(list) => list.iter().any(|o| matches(o)),
@@ -118,7 +121,8 @@ impl Cors {
         let headers = res.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         if self.credentials {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+            headers
+                .insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
         }
         if let Some(expose) = &self.expose {
             headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, expose.clone());
@@ -131,13 +135,18 @@ fn vary_origin(res: &mut Response) {
 }
 
 impl<H: Host, S: 'static> Middleware<H, S> for Cors {
-    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+    fn call<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let Some(origin) = req.headers().get(header::ORIGIN).cloned() else {
             return next.run(req, ctx);
         };
         let allowed = origin.to_str().is_ok_and(|o| self.allows(ctx.config(), o));
-        let preflight =
-            req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        let preflight = req.method() == Method::OPTIONS
+            && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
         if preflight {
             let mut res = if allowed {
                 let mut res = http::StatusCode::NO_CONTENT.into_response();
@@ -148,7 +157,8 @@ impl<H: Host, S: 'static> Middleware<H, S> for Cors {
                 self.mark(&mut res, origin);
                 res
             } else {
-                Error::forbidden("this origin is not allowed to call this API (CORS)").into_response()
+                Error::forbidden("this origin is not allowed to call this API (CORS)")
+                    .into_response()
             };
             vary_origin(&mut res);
             return Box::pin(std::future::ready(res));

@@ -54,7 +54,12 @@ fn fresh(host: &impl Host) -> String {
 }
 
 impl<H: Host, S: 'static> Middleware<H, S> for RequestId {
-    fn call<'a>(&'a self, mut req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+    fn call<'a>(
+        &'a self,
+        mut req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let sent = req.headers().get(&REQUEST_ID).filter(|v| is_valid(v.as_bytes()));
         let id = match sent.and_then(|v| v.to_str().ok()) {
             Some(id) => id.to_owned(),

@@ -28,8 +28,13 @@ impl SecurityHeaders {
     }
 }
 
-impl<H: 'static, S: 'static> Middleware<H, S> for SecurityHeaders {
-    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+impl<H: crate::Host, S: 'static> Middleware<H, S> for SecurityHeaders {
+    fn call<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         Box::pin(async move {
             let mut res = next.run(req, ctx).await;
             let fixed: [(HeaderName, &'static str); 4] = [

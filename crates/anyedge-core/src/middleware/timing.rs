@@ -28,7 +28,12 @@ impl Timing {
 }
 
 impl<H: Host, S: 'static> Middleware<H, S> for Timing {
-    fn call<'a>(&'a self, req: Request, ctx: Ctx<H, S>, next: Next<'a, H, S>) -> LocalBoxFuture<'a, Response> {
+    fn call<'a>(
+        &'a self,
+        req: Request,
+        ctx: Ctx<H, S>,
+        next: Next<'a, H, S>,
+    ) -> LocalBoxFuture<'a, Response> {
         let started = ctx.host().now();
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         Box::pin(async move {

@@ -160,7 +160,11 @@ fn query_of(req: &Request) -> Result<Val> {
 
 /// The upstream call of a route: `{base URL}{path}`, each `{param}`
 /// encoded as one segment, with `body` as JSON when given.
-fn upstream_request<H: Host>(ctx: &Ctx<H>, up: &Upstream, body: Option<&Value>) -> Result<Request> {
+fn upstream_request<H: Host, S>(
+    ctx: &Ctx<H, S>,
+    up: &Upstream,
+    body: Option<&Value>,
+) -> Result<Request> {
     let mut suffix = String::new();
     for segment in &up.path {
         match segment {
@@ -181,7 +185,7 @@ fn upstream_request<H: Host>(ctx: &Ctx<H>, up: &Upstream, body: Option<&Value>) 
 }
 
 /// Sends `req` and reads a JSON answer (see [`upstream::fetch`]).
-async fn fetch<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<Val> {
+async fn fetch<H: Host, S>(ctx: &Ctx<H, S>, req: Request) -> Result<Val> {
     let res = upstream::fetch(ctx.client(), req).await?;
     filter::from_json_slice(res.body()).map_err(|e| {
         Error::upstream(UpstreamFailure::InvalidBody, format!("upstream body is not JSON: {e}"))
@@ -189,10 +193,10 @@ async fn fetch<H: Host>(ctx: &Ctx<H>, req: Request) -> Result<Val> {
 }
 
 /// Serves one request on a configured route.
-pub(crate) async fn handle<H: Host>(
+pub(crate) async fn handle<H: Host, S>(
     spec: Rc<RouteSpec>,
     req: Request,
-    ctx: Ctx<H>,
+    ctx: Ctx<H, S>,
 ) -> Result<Response> {
     let body = body_of(&req)?;
     let params = filter::object(ctx.params().iter());

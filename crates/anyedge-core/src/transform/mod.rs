@@ -110,10 +110,9 @@ impl Routes {
 
     /// Adds every route to `router`.
     ///
-    /// # Panics
-    /// When `router` already has a handler for a route's method and path
-    /// (as [`Router::route`] does): a start-up error caught by the first test.
-    pub fn install<H: Host>(&self, router: Router<H>) -> Router<H> {
+    /// A route whose method and path `router` already has, or whose path
+    /// conflicts with one of its routes, is reported by [`Router::check`].
+    pub fn install<H: Host, S: 'static>(&self, router: Router<H, S>) -> Router<H, S> {
         self.routes.iter().fold(router, |router, spec| {
             let method = spec.method.clone();
             let path = spec.path.clone();
