@@ -317,3 +317,81 @@ fn items_need_their_config() {
     assert_problem(&run, 500, "configuration");
     assert!(run.body["detail"].as_str().unwrap().contains("ITEMS_URL"));
 }
+
+#[test]
+fn the_route_table_checks() {
+    reference::app::<TestHost>().check().unwrap();
+}
+
+#[test]
+fn featured_beats_the_id_route_and_reads_the_state() {
+    let run =
+        run_with("GET", "/items/featured", None, b"", ScriptedClient::new(), MemoryConfig::new());
+    assert_eq!(run.status, 200);
+    assert_eq!(run.body, json!({"featured": ["1", "2", "3"]}));
+    assert!(run.client.requests().is_empty());
+}
+
+#[test]
+fn admin_status_needs_the_admin_token_and_never_shows_it() {
+    let admin = |auth: Option<&str>, config: MemoryConfig| {
+        let logger = CapturingLogger::new();
+        let host = TestHost::new().with_logger(logger.clone()).with_config(config);
+        let mut req = http::Request::get("/admin/status");
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth);
+        }
+        let res = block_on(reference::app().handle(req.body(Bytes::new()).unwrap(), Rc::new(host)));
+        (res, logger.lines())
+    };
+    let config =
+        || MemoryConfig::new().with_var("API_URL", API).with_secret("ADMIN_TOKEN", "adm1n-t0ken");
+    let (res, _) = admin(None, config());
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"anyedge\"");
+    let (res, _) = admin(Some("Bearer wrong"), config());
+    assert_eq!(res.status(), 403);
+    let (res, lines) = admin(Some("Bearer adm1n-t0ken"), config());
+    assert_eq!(res.status(), 200);
+    let body: Value = serde_json::from_slice(res.body()).unwrap();
+    assert_eq!(body["state"]["app"], "anyedge-reference");
+    assert_eq!(body["config_set"]["API_URL"], true);
+    assert_eq!(body["config_set"]["ITEMS_URL"], false);
+    let text = String::from_utf8_lossy(res.body()).into_owned();
+    assert!(!text.contains("adm1n-t0ken") && !text.contains(API), "{text}");
+    assert!(lines.iter().all(|l| !l.contains("adm1n-t0ken")), "{lines:?}");
+    // Without the secret configured: a 500 that names it.
+    let (res, _) = admin(Some("Bearer x"), MemoryConfig::new());
+    assert_eq!(res.status(), 500);
+    assert!(String::from_utf8_lossy(res.body()).contains("ADMIN_TOKEN"));
+}
+
+#[test]
+fn cors_follows_config() {
+    let config = || MemoryConfig::new().with_var("CORS_ORIGINS", "https://app.test");
+    let host = || Rc::new(TestHost::new().with_config(config()));
+    let req = |origin: &str| {
+        http::Request::builder()
+            .method("OPTIONS")
+            .uri("/greet")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .body(Bytes::new())
+            .unwrap()
+    };
+    let res = block_on(reference::app().handle(req("https://app.test"), host()));
+    assert_eq!(res.status(), 204);
+    assert_eq!(res.headers()["access-control-allow-origin"], "https://app.test");
+    let res = block_on(reference::app().handle(req("https://evil.test"), host()));
+    assert_eq!(res.status(), 403);
+}
+
+#[test]
+fn an_upstream_429_is_passed_on_with_retry_after() {
+    let mut limited = Response::new(Bytes::from_static(b"{}"));
+    *limited.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    limited.headers_mut().insert("retry-after", "12".parse().unwrap());
+    let run = greet(r#"{"name":"Ada"}"#, ScriptedClient::new().respond(limited));
+    assert_problem(&run, 429, "upstream-rate-limited");
+    assert_eq!(run.headers["retry-after"], "12");
+}
