@@ -28,7 +28,11 @@ fn one_request(runtime: &str, addr: SocketAddr) -> Result<()> {
     if res.status != 200 || body != EXPECTED {
         bail!("[{runtime}] consumer POST /quote: {} {body} (expected 200 {EXPECTED})", res.status);
     }
-    eprintln!("  ok   [{runtime}] consumer POST /quote → 200 {body}");
+    // The consumer's RequestId middleware answers a fresh id.
+    let Some(id) = res.header("x-request-id").filter(|id| id.len() == 32) else {
+        bail!("[{runtime}] consumer POST /quote: no 32-digit X-Request-Id in the answer");
+    };
+    eprintln!("  ok   [{runtime}] consumer POST /quote → 200 {body} (x-request-id {id})");
     Ok(())
 }
 

@@ -2,10 +2,14 @@
 //!
 //! Generic over [`Host`], so the same routes run natively, on Cloudflare
 //! (`../worker`) and on Fastly (`../compute`), and are tested here with
-//! anyedge-core's test doubles.
+//! anyedge-core's test doubles. The price list is the app state
+//! ([`Catalog`], built once with the router); [`RequestId`] gives every
+//! request an `X-Request-Id` and puts it in the log lines.
 
-use anyedge_core::{json, Config, Ctx, Error, Host, Logger, Request, Response, Result, Router};
-use http::StatusCode;
+use std::collections::HashMap;
+
+use anyedge_core::middleware::RequestId;
+use anyedge_core::{json, Config, Ctx, Error, Host, Json, Logger, Request, Result, Router};
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST /quote`.
@@ -39,29 +43,38 @@ pub struct Quote {
     pub total_cents: u64,
 }
 
-/// The price list, in cents.
-const PRICES: &[(&str, u64)] = &[("tea", 450), ("cake", 325), ("scone", 280)];
+/// The app state: the price list, in cents, by SKU.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    prices: HashMap<&'static str, u64>,
+}
+
+impl Catalog {
+    /// This shop's price list.
+    pub fn new() -> Self {
+        Catalog { prices: HashMap::from([("tea", 450), ("cake", 325), ("scone", 280)]) }
+    }
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// `POST /quote`.
-pub async fn quote<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
+pub async fn quote<H: Host>(req: Request, ctx: Ctx<H, Catalog>) -> Result<Json<Quote>> {
     let input: QuoteRequest = json::read(&req)?;
     if input.items.is_empty() || input.items.len() > 50 {
         return Err(Error::validation("items", "must have 1 to 50 lines"));
     }
     let mut subtotal = 0u64;
     for (i, line) in input.items.iter().enumerate() {
-        let price = PRICES
-            .iter()
-            .find(|(sku, _)| *sku == line.sku)
-            .map(|(_, p)| *p)
-            .ok_or_else(|| {
-                Error::validation(format!("items[{i}].sku"), "is not on the price list")
-            })?;
+        let price = ctx.state().prices.get(line.sku.as_str()).copied().ok_or_else(|| {
+            Error::validation(format!("items[{i}].sku"), "is not on the price list")
+        })?;
         if !(1..=1000).contains(&line.qty) {
-            return Err(Error::validation(
-                format!("items[{i}].qty"),
-                "must be 1 to 1000",
-            ));
+            return Err(Error::validation(format!("items[{i}].qty"), "must be 1 to 1000"));
         }
         subtotal += price * u64::from(line.qty);
     }
@@ -75,29 +88,27 @@ pub async fn quote<H: Host>(req: Request, ctx: Ctx<H>) -> Result<Response> {
         })?,
     };
     let tax = subtotal * tax_percent / 100;
-    ctx.logger()
-        .info(&format!("quote: {} lines", input.items.len()));
-    json::response(
-        StatusCode::OK,
-        &Quote {
-            currency,
-            subtotal_cents: subtotal,
-            tax_cents: tax,
-            total_cents: subtotal + tax,
-        },
-    )
+    ctx.logger().info(&format!("quote: {} lines", input.items.len()));
+    Ok(Json(Quote {
+        currency,
+        subtotal_cents: subtotal,
+        tax_cents: tax,
+        total_cents: subtotal + tax,
+    }))
 }
 
 /// `GET /health`.
-pub async fn health<H: Host>(_req: Request, _ctx: Ctx<H>) -> Result<Response> {
-    json::response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
+pub async fn health<H: Host>(_req: Request, _ctx: Ctx<H, Catalog>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
 }
 
-/// This project's routes; bodies up to 64 KiB.
-pub fn routes<H: Host>() -> Router<H> {
-    Router::new()
-        .get("/health", health::<H>)
-        .post("/quote", quote::<H>)
+/// This project's routes, with the catalog as state and request ids;
+/// bodies up to 64 KiB.
+pub fn routes<H: Host>() -> Router<H, Catalog> {
+    Router::with_state(Catalog::new())
+        .layer(RequestId::new())
+        .get("/health", health)
+        .post("/quote", quote)
         .max_body_bytes(64 * 1024)
 }
 
@@ -107,50 +118,45 @@ mod tests {
     use anyedge_core::testing::{CapturingLogger, MemoryConfig, TestHost};
     use std::rc::Rc;
 
+    #[test]
+    fn the_route_table_checks() {
+        routes::<TestHost>().check().unwrap();
+    }
+
     fn post(body: &str, host: TestHost) -> (u16, serde_json::Value) {
         let req = http::Request::post("/quote")
             .header("content-type", "application/json")
             .body(body.to_owned().into())
             .unwrap();
         let res = futures_executor::block_on(routes().handle(req, Rc::new(host)));
-        (
-            res.status().as_u16(),
-            serde_json::from_slice(res.body()).unwrap(),
-        )
+        (res.status().as_u16(), serde_json::from_slice(res.body()).unwrap())
     }
 
     #[test]
     fn prices_a_basket_with_configured_tax() {
         let logger = CapturingLogger::new();
         let host = TestHost::new().with_logger(logger.clone()).with_config(
-            MemoryConfig::new()
-                .with_var("CURRENCY", "GBP")
-                .with_var("TAX_PERCENT", "10"),
+            MemoryConfig::new().with_var("CURRENCY", "GBP").with_var("TAX_PERCENT", "10"),
         );
-        let (status, body) = post(
-            r#"{"items":[{"sku":"tea","qty":2},{"sku":"scone","qty":1}]}"#,
-            host,
-        );
+        let (status, body) =
+            post(r#"{"items":[{"sku":"tea","qty":2},{"sku":"scone","qty":1}]}"#, host);
         assert_eq!(status, 200);
         assert_eq!(
             body,
             serde_json::json!({"currency":"GBP","subtotal_cents":1180,"tax_cents":118,"total_cents":1298})
         );
-        assert_eq!(logger.lines(), ["INFO anyedge: quote: 2 lines"]);
+        let lines = logger.lines();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].starts_with("INFO anyedge: ["), "{lines:?}");
+        assert!(lines[0].ends_with("] quote: 2 lines"), "{lines:?}");
     }
 
     #[test]
     fn bad_baskets_are_client_errors() {
         let (status, body) = post(r#"{"items":[{"sku":"coffee","qty":1}]}"#, TestHost::new());
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (422, Some("items[0].sku"))
-        );
+        assert_eq!((status, body["field"].as_str()), (422, Some("items[0].sku")));
         let (status, body) = post(r#"{"items":[{"sku":"tea","qty":"2"}]}"#, TestHost::new());
-        assert_eq!(
-            (status, body["field"].as_str()),
-            (400, Some("items[0].qty"))
-        );
+        assert_eq!((status, body["field"].as_str()), (400, Some("items[0].qty")));
         let (status, _) = post(r#"{"items":[]}"#, TestHost::new());
         assert_eq!(status, 422);
     }
