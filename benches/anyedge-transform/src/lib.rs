@@ -31,7 +31,7 @@ pub struct Projected<'a> {
 }
 
 /// `POST /transform`: filter and reshape.
-pub async fn transform<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
+pub async fn transform<H: Host, S>(req: Request, _ctx: Ctx<H, S>) -> Result<Response> {
     json::check_content_type(req.headers())?;
     let records: Vec<Record> = json::parse(req.body())?;
     let out: Vec<Projected<'_>> = records
@@ -49,7 +49,7 @@ pub async fn transform<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> 
 /// `POST /transform-floor`: the same with plain `serde_json::from_slice`
 /// instead of [`json::parse`] (which tracks the field path of every value
 /// through `serde_path_to_error`, for its 400 details): how much that costs.
-pub async fn transform_floor<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Response> {
+pub async fn transform_floor<H: Host, S>(req: Request, _ctx: Ctx<H, S>) -> Result<Response> {
     json::check_content_type(req.headers())?;
     let records: Vec<Record> = serde_json::from_slice(req.body())
         .map_err(|e| anyedge_core::Error::BadRequest(e.to_string()))?;
@@ -67,10 +67,10 @@ pub async fn transform_floor<H: Host>(req: Request, _ctx: Ctx<H>) -> Result<Resp
 
 /// The reference app plus `POST /transform` and `POST /transform-floor`,
 /// bodies up to 8 MiB.
-pub fn routes<H: Host>() -> Router<H> {
+pub fn routes<H: Host>() -> Router<H, anyedge_reference::AppState> {
     anyedge_reference::app::<H>()
-        .post("/transform", transform::<H>)
-        .post("/transform-floor", transform_floor::<H>)
+        .post("/transform", transform)
+        .post("/transform-floor", transform_floor)
         .max_body_bytes(8 * 1024 * 1024)
 }
 
