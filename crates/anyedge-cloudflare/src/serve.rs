@@ -53,7 +53,7 @@ async fn serve_raw<S: 'static>(
     let platform = Platform { now: js_now, fill_random: anyedge_random };
     let host = AdapterHost::new(CloudflareClient, CloudflareLogger, CloudflareConfig::new(env));
     let host = Rc::new(host.with_platform(platform));
-    init_instance(&host, router.check());
+    init_instance(&host, router);
     let req = request_from_worker(req, router.body_limit()).await;
     let res = adapter::respond(router, host, req).await;
     response_to_worker(res).or_else(|e| {
@@ -117,7 +117,7 @@ pub fn run<S: 'static>(
 
 /// Installs the panic hook and the log bridge, and logs what is wrong
 /// with the route table, once per instance.
-fn init_instance(host: &CloudflareHost, routes: Result<(), anyedge_core::router::RouteErrors>) {
+fn init_instance<S: 'static>(host: &CloudflareHost, router: &Router<CloudflareHost, S>) {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
@@ -127,9 +127,7 @@ fn init_instance(host: &CloudflareHost, routes: Result<(), anyedge_core::router:
             anyedge_settle_all(res.status().as_u16(), &headers_to_lines(res.headers()), res.body());
         }));
         adapter::install_logging(CloudflareLogger, anyedge_core::Host::config(host));
-        if let Err(e) = routes {
-            worker::console_error!("ERROR anyedge: {e}; every request is answered 500");
-        }
+        adapter::report_route_errors(router, &CloudflareLogger);
     });
 }
 

@@ -137,6 +137,15 @@ where
     }
 }
 
+/// For hosts that cannot refuse to start: logs what is wrong with
+/// `router`'s route table ([`Router::check`]), once per instance, through
+/// `logger`. Such a router answers every request with a 500 that says why.
+pub fn report_route_errors<H: Host, S: 'static>(router: &Router<H, S>, logger: &impl Logger) {
+    if let Err(e) = router.check() {
+        logger.error(&format!("{e}; every request is answered 500"));
+    }
+}
+
 /// The `Content-Length` of `headers`, when present and a number.
 pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()

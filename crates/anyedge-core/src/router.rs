@@ -75,9 +75,9 @@ fn join(errors: &[RouteError]) -> String {
     errors.iter().map(|e| e.0.as_str()).collect::<Vec<_>>().join("; ")
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 enum Segment {
-    Literal(String),
+    Literal,
     Param(Rc<str>),
     Rest(Rc<str>),
 }
@@ -85,7 +85,7 @@ enum Segment {
 /// A route path, parsed and checked once: literal segments, `{name}`
 /// parameters and a trailing `{*rest}` catch-all. The router and transform
 /// routes share it, so both accept exactly the same syntax.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Pattern(Vec<Segment>);
 
 impl Pattern {
@@ -107,7 +107,7 @@ impl Pattern {
                         "`{part}` in `{path}`: a parameter is a whole segment, `{{name}}`"
                     ));
                 }
-                segments.push(Segment::Literal((*part).to_owned()));
+                segments.push(Segment::Literal);
                 continue;
             };
             let (name, rest_param) = match name.strip_prefix('*') {
@@ -134,11 +134,14 @@ impl Pattern {
     }
 
     /// The parameter names, in path order.
-    #[cfg(any(feature = "transform", test))]
+    #[cfg_attr(
+        not(any(feature = "transform", test)),
+        expect(dead_code, reason = "only transform routes read the names")
+    )]
     pub(crate) fn param_names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().filter_map(|s| match s {
             Segment::Param(n) | Segment::Rest(n) => Some(&**n),
-            Segment::Literal(_) => None,
+            Segment::Literal => None,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyedge_core::adapter::{self, block_on, AdapterHost};
-use anyedge_core::{Error, Host, Logger, Router};
+use anyedge_core::{Error, Host, Router};
 use fastly::handle::{BodyHandle, RequestHandle};
 
 use crate::convert::{request_from_handles, response_to_fastly};
@@ -61,9 +61,7 @@ pub fn run<S: 'static>(router: &Router<FastlyHost, S>) {
     install_panic_hook();
     let host = Rc::new(host(FastlyConfig::default()));
     adapter::install_logging(host.logger().clone(), host.config());
-    if let Err(e) = router.check() {
-        host.logger().error(&format!("{e}; every request is answered 500"));
-    }
+    adapter::report_route_errors(router, host.logger());
     let (req, body) = fastly::handle::client_request_and_body();
     let res = respond(router, host, (&req, body));
     RESPONDED.store(true, Ordering::SeqCst);
